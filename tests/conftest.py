@@ -1,0 +1,38 @@
+"""Shared fixtures. Real-data tests read ../shared/data (or $ACTIONPOSE_DATA) in place and skip with a
+reason when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_root() -> Path | None:
+    """The shared real-data folder, or None."""
+    env = os.environ.get("ACTIONPOSE_DATA")
+    path = Path(env) if env else ROOT.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real-data folder; skips the test when it is absent."""
+    root = data_root()
+    if root is None:
+        pytest.skip("real data not found: set ACTIONPOSE_DATA or place it at ../shared/data")
+    return root
+
+
+@pytest.fixture
+def data_file(data_dir: Path):
+    """``data_file("clips/stgcn/ta_chi.mp4")``: a path in the data folder, skipping if it is missing."""
+    def get(rel: str) -> Path:
+        p = data_dir / rel
+        if not p.exists():
+            pytest.skip(f"{rel} not in the real-data folder {data_dir}")
+        return p
+    return get
