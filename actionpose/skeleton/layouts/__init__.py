@@ -16,6 +16,7 @@ from actionpose.skeleton.layouts.coco17 import COCO17
 from actionpose.skeleton.layouts.coco18 import COCO18
 from actionpose.skeleton.layouts.h36m17 import H36M17
 from actionpose.skeleton.layouts.hand21 import HAND21
+from actionpose.skeleton.layouts.hands import HANDS
 from actionpose.skeleton.layouts.holistic import HOLISTIC
 from actionpose.skeleton.layouts.lsp14 import LSP14
 from actionpose.skeleton.layouts.mpii16 import MPII16
@@ -50,7 +51,7 @@ def list_layouts() -> list[str]:
     return sorted(_LAYOUTS)
 
 
-for _layout in (COCO17, COCO18, BODY25, BLAZEPOSE33, HAND21, HOLISTIC, NTU25, H36M17, MPII16, LSP14, THINGX14):
+for _layout in (COCO17, COCO18, BODY25, BLAZEPOSE33, HAND21, HANDS, HOLISTIC, NTU25, H36M17, MPII16, LSP14, THINGX14):
     register_layout(_layout)
 # OpenPose JSON with hands: the body followed by the left and right hand
 BODY25_HANDS = register_layout(compose("body25_hands", [("", BODY25), ("left_hand_", HAND21), ("right_hand_", HAND21)],
@@ -59,5 +60,5 @@ COCO18_HANDS = register_layout(compose("coco18_hands", [("", COCO18), ("left_han
                                        "OpenPose COCO-18 with both hands"))
 
 __all__ = ["BLAZEPOSE33", "BODY25", "BODY25_HANDS", "COCO17", "COCO18", "COCO18_HANDS", "ConversionPlan",
-           "DERIVATIONS", "H36M17", "HAND21", "HOLISTIC", "KeypointLayout", "LSP14", "MPII16", "NTU25",
+           "DERIVATIONS", "H36M17", "HAND21", "HANDS", "HOLISTIC", "KeypointLayout", "LSP14", "MPII16", "NTU25",
            "THINGX14", "compose", "conversion_plan", "get_layout", "list_layouts", "register_layout", "resolve_joint"]
