@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from actionpose.errors import LayoutError
 from actionpose.skeleton.layouts.base import (
-    DERIVATIONS, ConversionPlan, KeypointLayout, compose, conversion_plan, resolve_joint,
+    DERIVATIONS, WRIST_LINKS, ConversionPlan, KeypointLayout, compose, conversion_plan, resolve_joint,
 )
 from actionpose.skeleton.layouts.blazepose33 import BLAZEPOSE33
 from actionpose.skeleton.layouts.body25 import BODY25
@@ -55,9 +55,9 @@ for _layout in (COCO17, COCO18, BODY25, BLAZEPOSE33, HAND21, HANDS, HOLISTIC, NT
     register_layout(_layout)
 # OpenPose JSON with hands: the body followed by the left and right hand
 BODY25_HANDS = register_layout(compose("body25_hands", [("", BODY25), ("left_hand_", HAND21), ("right_hand_", HAND21)],
-                                       "OpenPose BODY_25 with both hands"))
+                                       "OpenPose BODY_25 with both hands", WRIST_LINKS))
 COCO18_HANDS = register_layout(compose("coco18_hands", [("", COCO18), ("left_hand_", HAND21), ("right_hand_", HAND21)],
-                                       "OpenPose COCO-18 with both hands"))
+                                       "OpenPose COCO-18 with both hands", WRIST_LINKS))
 
 __all__ = ["BLAZEPOSE33", "BODY25", "BODY25_HANDS", "COCO17", "COCO18", "COCO18_HANDS", "ConversionPlan",
            "DERIVATIONS", "H36M17", "HAND21", "HANDS", "HOLISTIC", "KeypointLayout", "LSP14", "MPII16", "NTU25",

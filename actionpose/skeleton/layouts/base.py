@@ -17,16 +17,17 @@ from actionpose.errors import LayoutError
 #: How a joint that a source layout lacks can be computed from joints it has. Each entry lists
 #: alternatives, tried in order; an alternative is a tuple of joint names whose mean is the joint
 #: (one name: the same point under another name). Names are resolved recursively, so ``spine`` from
-#: COCO-17 becomes the mean of both shoulders and both hips. Entries marked "approx." are anatomical
+#: COCO-17 becomes the mean of both shoulders and both hips. A joint the source measures directly
+#: (``mid_hip`` in BODY_25) is preferred to one computed from others, so aliases come first. Entries marked "approx." are anatomical
 #: approximations, documented so that users can judge them.
 DERIVATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "neck": (("left_shoulder", "right_shoulder"), ("thorax",), ("spine_shoulder",)),
+    "neck": (("thorax",), ("spine_shoulder",), ("left_shoulder", "right_shoulder")),
     "thorax": (("neck",),),
     "spine_shoulder": (("neck",),),
-    "pelvis": (("left_hip", "right_hip"), ("mid_hip",), ("spine_base",)),
+    "pelvis": (("mid_hip",), ("spine_base",), ("left_hip", "right_hip")),
     "mid_hip": (("pelvis",),),
     "spine_base": (("pelvis",),),
-    "spine": (("pelvis", "neck"), ("spine_mid",)),
+    "spine": (("spine_mid",), ("pelvis", "neck")),
     "spine_mid": (("spine",),),
     # approx.: the top of the neck halfway between the shoulders' midpoint and the nose
     "upper_neck": (("neck", "nose"),),
@@ -143,17 +144,23 @@ class KeypointLayout:
             raise LayoutError(f"invalid layout description: {exc}") from None
 
 
-def compose(name: str, parts: Sequence[tuple[str, KeypointLayout]], description: str = "") -> KeypointLayout:
-    """Join layouts into one, prefixing each part's joint names.
+def compose(name: str, parts: Sequence[tuple[str, KeypointLayout]], description: str = "",
+            links: Sequence[tuple[str, str]] = ()) -> KeypointLayout:
+    """Join layouts into one, prefixing each part's joint names; ``links`` are extra bones between parts.
 
-    ``compose("holistic", [("", BLAZEPOSE33), ("left_hand_", HAND21), ("right_hand_", HAND21)])``
+    ``compose("holistic", [("", BLAZEPOSE33), ("left_hand_", HAND21), ("right_hand_", HAND21)],
+    links=[("left_wrist", "left_hand_wrist"), ("right_wrist", "right_hand_wrist")])``
     """
     joints: list[str] = []
     bones: list[tuple[str, str]] = []
     for prefix, layout in parts:
         joints += [prefix + j for j in layout.joints]
         bones += [(prefix + a, prefix + b) for a, b in layout.bones]
-    return KeypointLayout(name, tuple(joints), tuple(bones), description)
+    return KeypointLayout(name, tuple(joints), tuple(bones) + tuple(links), description)
+
+
+#: bones that join a body's wrists to its hands' wrists in composed body + hands layouts
+WRIST_LINKS = (("left_wrist", "left_hand_wrist"), ("right_wrist", "right_hand_wrist"))
 
 
 @dataclass(frozen=True)

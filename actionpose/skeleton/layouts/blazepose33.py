@@ -1,4 +1,8 @@
-"""BlazePose-33: MediaPipe Pose landmarks (face points, hands, heels and foot tips)."""
+"""BlazePose-33: MediaPipe Pose landmarks (face points, hands, heels and foot tips).
+
+Bones are MediaPipe's POSE_CONNECTIONS plus nose-mouth and ear-shoulder links, so that the
+skeleton is one connected graph (which graph models need).
+"""
 
 from actionpose.skeleton.layouts.base import KeypointLayout
 
@@ -13,6 +17,8 @@ BLAZEPOSE33 = KeypointLayout(
     bones=(("nose", "left_eye_inner"), ("left_eye_inner", "left_eye"), ("left_eye", "left_eye_outer"),
            ("left_eye_outer", "left_ear"), ("nose", "right_eye_inner"), ("right_eye_inner", "right_eye"),
            ("right_eye", "right_eye_outer"), ("right_eye_outer", "right_ear"), ("mouth_left", "mouth_right"),
+           ("nose", "mouth_left"), ("nose", "mouth_right"), ("left_ear", "left_shoulder"),
+           ("right_ear", "right_shoulder"),
            ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
            ("left_wrist", "left_pinky"), ("left_wrist", "left_index"), ("left_pinky", "left_index"),
            ("left_wrist", "left_thumb"), ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),

@@ -1,4 +1,7 @@
-"""COCO-17: the keypoints of the COCO dataset (also MoveNet, RTMPose, Detectron2, RSN)."""
+"""COCO-17: the keypoints of the COCO dataset (also MoveNet, RTMPose, Detectron2, RSN).
+
+Bones are COCO's official skeleton (ears joined to the shoulders).
+"""
 
 from actionpose.skeleton.layouts.base import KeypointLayout
 
@@ -12,6 +15,7 @@ COCO17 = KeypointLayout(
            ("right_shoulder", "right_hip"), ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_elbow"),
            ("right_shoulder", "right_elbow"), ("left_elbow", "left_wrist"), ("right_elbow", "right_wrist"),
            ("left_eye", "right_eye"), ("nose", "left_eye"), ("nose", "right_eye"), ("left_eye", "left_ear"),
-           ("right_eye", "right_ear")),
+           ("right_eye", "right_ear"),
+           ("left_ear", "left_shoulder"), ("right_ear", "right_shoulder")),
     description="COCO keypoints, 17 joints",
 )

@@ -1,0 +1,269 @@
+"""The ``actionpose`` command line. Only this module prints; the library logs.
+
+Every command exits 0 on success, 2 with one line on stderr when the input is bad
+(missing, empty, corrupt, wrong schema, no person), and 1 on an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from actionpose import __version__
+from actionpose.errors import ActionPoseError, InputError
+
+log = logging.getLogger("actionpose")
+
+FORMAT_SUFFIX = {"npz": ".npz", "table": ".parquet", "parquet": ".parquet", "csv": ".csv", "coco": ".json",
+                 "openpose": ""}
+WRITE_FORMAT = {"parquet": "table", "csv": "table"}
+
+
+def _progress_bar(desc: str, quiet: bool) -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
+    """A tqdm bar driven by the library's ``progress(done, total)`` callbacks (silent off a terminal)."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="frame", disable=True if quiet else None, leave=False, file=sys.stderr)
+
+    def update(done: int, total: int | None) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    return update, bar.close
+
+
+def _extract_options(args: argparse.Namespace):
+    from actionpose.pipeline import ExtractOptions
+
+    backend_options: dict[str, Any] = {}
+    if args.mode:
+        backend_options["mode"] = args.mode
+    if args.model_complexity is not None:
+        backend_options["model_complexity"] = args.model_complexity
+    if args.weights:
+        weights = Path(args.weights)
+        if not weights.is_file():
+            raise InputError(weights, "no such model file")
+        backend_options["model_path"] = weights
+    return ExtractOptions(backend=args.backend, backend_options=backend_options, max_people=args.max_people,
+                          fill_gap_s=args.fill_gap, smooth=not args.no_smooth)
+
+
+def _source(text: str) -> str | int:
+    return int(text) if text.isdigit() and not Path(text).exists() else text
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from actionpose.batch import extract_many, find_videos, output_path
+    from actionpose.pipeline import extract_poses
+    from actionpose.skeleton.io import save_poses
+
+    options = _extract_options(args)
+    fmt = WRITE_FORMAT.get(args.format, args.format)
+    out = Path(args.output)
+    many = len(args.inputs) > 1 or any(Path(i).is_dir() for i in args.inputs)
+    if not many:
+        source = _source(args.inputs[0])
+        update, close = _progress_bar("extract", args.quiet)
+        try:
+            seq = extract_poses(source, options, progress=update, max_frames=args.max_frames)
+        finally:
+            close()
+        save_poses(seq, out, format=fmt)
+        found = int(seq.present.any(axis=1).sum())
+        print(f"{out}: {seq.num_frames} frames, {seq.num_people} track(s), person found in "
+              f"{found}/{seq.num_frames} frames ({seq.layout.name}, {seq.fps:g} fps)")
+        return 0
+
+    videos = find_videos(args.inputs)
+    if not videos:
+        raise InputError(", ".join(args.inputs), "no video files found")
+    roots = [Path(i) for i in args.inputs]
+    suffix = FORMAT_SUFFIX.get(args.format or "npz", ".npz")
+    jobs = [(v, output_path(v, roots, out, suffix)) for v in videos]
+    from tqdm import tqdm
+
+    with tqdm(total=len(jobs), desc="clips", unit="clip", disable=True if args.quiet else None,
+              file=sys.stderr) as bar:
+        results = extract_many(jobs, options, fmt=fmt, workers=args.workers, progress=lambda r: bar.update())
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if r.ok:
+            print(f"{r.output}: {r.frames} frames, {r.people} track(s)")
+    for r in failed:
+        print(f"actionpose: error: {r.error}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} of {len(results)} clips extracted into {out}")
+    return 2 if failed else 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from actionpose.skeleton.io import load_poses
+    from actionpose.video.render import render_frame, render_video, save_png
+
+    seq = load_poses(args.poses)
+    out = Path(args.output)
+    if out.suffix.lower() == ".png":
+        save_png(render_frame(args.video, seq, args.frame, min_score=args.min_score), out)
+        print(f"{out}: frame {args.frame}")
+        return 0
+    if out.suffix.lower() != ".mp4":
+        raise InputError(out, "the rendered video must be an .mp4 (or a .png for one frame)")
+    update, close = _progress_bar("render", args.quiet)
+    try:
+        render_video(args.video, seq, out, min_score=args.min_score, progress=update)
+    finally:
+        close()
+    print(f"{out}: H.264 video with {seq.num_people} track(s) drawn")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from actionpose.skeleton.io import load_poses, save_poses
+
+    read_opts = {"fps": args.fps} if args.fps else {}
+    seq = load_poses(args.input, **read_opts)
+    if args.layout:
+        seq = seq.convert(args.layout)
+    if args.resample:
+        seq = seq.resample(args.resample)
+    save_poses(seq, args.output, format=WRITE_FORMAT.get(args.format, args.format))
+    print(f"{args.output}: {seq.num_frames} frames, {seq.num_people} track(s), layout {seq.layout.name}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from actionpose.batch import VIDEO_SUFFIXES
+
+    path = Path(args.file)
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        from dataclasses import asdict
+
+        from actionpose.video.reader import probe_video
+        info = {"video": str(path), **asdict(probe_video(path))}
+    else:
+        from actionpose.skeleton.io import load_poses
+        info = {"poses": str(path), **load_poses(path).summary()}
+    if args.json:
+        print(json.dumps(info, default=str))
+    else:
+        for key, value in info.items():
+            print(f"{key:>20}: {value}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from actionpose.pose import list_backends
+    from actionpose.skeleton.layouts import get_layout, list_layouts
+
+    if args.what == "backends":
+        for name in list_backends():
+            print(name)
+    else:
+        for name in list_layouts():
+            layout = get_layout(name)
+            print(f"{name:<14} {layout.num_joints:>3} joints  {layout.description}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from actionpose.demo import run_demo
+
+    update, close = _progress_bar("demo", args.quiet)
+    try:
+        report = run_demo(Path(args.output), progress=update)
+    finally:
+        close()
+    for line in report:
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    p = argparse.ArgumentParser(prog="actionpose", description="Action recognition on human pose sequences.")
+    p.add_argument("--version", action="version", version=f"actionpose {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    e = sub.add_parser("extract", help="video(s) -> tracked pose file(s)")
+    e.add_argument("inputs", nargs="+", help="video file(s), folder(s), a camera index or a stream URL")
+    e.add_argument("-o", "--output", required=True,
+                   help="pose file (.npz .parquet .csv .json) or folder; a folder when several inputs are given")
+    e.add_argument("--backend", default="mediapipe", help="pose backend (see `actionpose list backends`)")
+    e.add_argument("--mode", help="backend mode, e.g. mediapipe: pose | holistic | hands")
+    e.add_argument("--weights", "--model", dest="weights", help="model file (.task for MediaPipe several-person)")
+    e.add_argument("--max-people", type=int, default=1, help="most people tracked at once (default 1)")
+    e.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe Pose complexity")
+    e.add_argument("--format", choices=sorted(FORMAT_SUFFIX), help="output format (default: from the suffix)")
+    e.add_argument("--workers", type=int, help="parallel clips for folders (default: one per core)")
+    e.add_argument("--fill-gap", type=float, default=0.25, help="interpolate gaps up to this many seconds")
+    e.add_argument("--no-smooth", action="store_true", help="skip One-Euro smoothing")
+    e.add_argument("--max-frames", type=int, help="stop after this many frames (cameras, quick tries)")
+    e.set_defaults(func=cmd_extract)
+
+    r = sub.add_parser("render", help="draw poses onto a video (H.264 MP4) or one frame (PNG)")
+    r.add_argument("video")
+    r.add_argument("poses")
+    r.add_argument("-o", "--output", required=True, help="out.mp4, or out.png for one frame")
+    r.add_argument("--frame", type=int, default=0, help="frame index for PNG output")
+    r.add_argument("--min-score", type=float, default=0.3, help="hide joints below this score")
+    r.set_defaults(func=cmd_render)
+
+    c = sub.add_parser("convert", help="pose file -> another format, layout or frame rate")
+    c.add_argument("input")
+    c.add_argument("-o", "--output", required=True)
+    c.add_argument("--layout", help="target keypoint layout (see `actionpose list layouts`)")
+    c.add_argument("--resample", type=float, metavar="FPS", help="resample to this frame rate")
+    c.add_argument("--fps", type=float, help="frame rate of an input format that stores none (OpenPose JSON)")
+    c.add_argument("--format", choices=sorted(FORMAT_SUFFIX), help="output format (default: from the suffix)")
+    c.set_defaults(func=cmd_convert)
+
+    i = sub.add_parser("info", help="describe a pose file or a video")
+    i.add_argument("file")
+    i.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    i.set_defaults(func=cmd_info)
+
+    ls = sub.add_parser("list", help="list layouts or backends")
+    ls.add_argument("what", choices=("layouts", "backends"))
+    ls.set_defaults(func=cmd_list)
+
+    d = sub.add_parser("demo", help="extract and render the built-in example clip")
+    d.add_argument("-o", "--output", default="actionpose-demo", help="output folder (default ./actionpose-demo)")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``actionpose`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return args.func(args)
+    except ActionPoseError as exc:
+        print(f"actionpose: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unwritable output folder, disk full, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"actionpose: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("actionpose: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for users; --debug shows it
+        if args.debug:
+            raise
+        print(f"actionpose: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Video -> backend -> tracked `PoseSequence`: the one extraction path shared by the CLI and the dashboard."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from actionpose import __version__
+from actionpose.errors import InputError
+from actionpose.pose import create_backend
+from actionpose.skeleton.filters import fill_gaps, smooth
+from actionpose.skeleton.sequence import PoseSequence
+from actionpose.skeleton.tracking import track_detections
+from actionpose.video.reader import VideoReader
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, "int | None"], None]
+
+
+@dataclass
+class ExtractOptions:
+    """How to turn a video into a tracked sequence.
+
+    Parameters
+    ----------
+    backend
+        Registered backend name (see :func:`actionpose.pose.list_backends`).
+    backend_options
+        Keyword options for the backend (``mode``, ``model_complexity``, ``model_path``, ...).
+    max_people
+        Most people tracked at once.
+    fill_gap_s
+        Interpolate joints missing for at most this long (0 disables).
+    smooth
+        One-Euro smoothing of the tracked coordinates.
+    threaded_decode
+        Decode the next frames while the backend works on the current one.
+    """
+
+    backend: str = "mediapipe"
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    max_people: int = 1
+    fill_gap_s: float = 0.25
+    smooth: bool = True
+    threaded_decode: bool = True
+
+
+def extract_poses(source: str | Path | int, options: ExtractOptions | None = None,
+                  progress: Progress | None = None, max_frames: int | None = None) -> PoseSequence:
+    """Run a pose backend over a video, camera or stream and return the tracked sequence.
+
+    Raises
+    ------
+    InputError
+        If the source cannot be read or no person is found in any frame.
+    """
+    options = options or ExtractOptions()
+    detections: list[np.ndarray] = []
+    timestamps: list[float] = []
+    with VideoReader(source, threaded=options.threaded_decode) as reader, \
+            create_backend(options.backend, max_people=options.max_people, **options.backend_options) as backend:
+        total = reader.frame_count if max_frames is None else min(max_frames, reader.frame_count or max_frames)
+        for frame in reader:
+            if max_frames is not None and frame.index >= max_frames:
+                break
+            detections.append(backend(frame.image, frame.timestamp_s))
+            timestamps.append(frame.timestamp_s)
+            if progress is not None:
+                progress(frame.index + 1, total)
+        meta = {"source": str(source), "actionpose_version": __version__, **backend.meta}
+        layout, fps, frame_size = backend.layout, reader.fps, reader.frame_size
+    if not any(len(d) for d in detections):
+        raise InputError(source, f"no person found in any of its {len(detections)} frames")
+    seq = track_detections(detections, timestamps, layout=layout, fps=fps, frame_size=frame_size,
+                           max_people=options.max_people, meta=meta)
+    if options.fill_gap_s > 0:
+        seq = fill_gaps(seq, max_gap_s=options.fill_gap_s)
+    if options.smooth:
+        seq = smooth(seq)
+    log.info("extracted %s from %s", seq, source)
+    return seq
