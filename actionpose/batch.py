@@ -46,12 +46,15 @@ def find_videos(inputs: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def output_path(source: Path, roots: Sequence[Path], out_dir: Path, suffix: str) -> Path:
-    """``out_dir`` / the source's path below the input folder it came from, with ``suffix``."""
-    for root in roots:
-        if root.is_dir() and source.is_relative_to(root):
-            return (out_dir / source.relative_to(root)).with_suffix(suffix)
-    return out_dir / (source.stem + suffix)
+def plan_outputs(videos: Sequence[Path], out_dir: Path, suffix: str) -> list[tuple[Path, Path]]:
+    """Pair each video with ``out_dir`` / its path below the inputs' common folder, with ``suffix``.
+
+    Keeping the relative path means clips with equal names in different folders never collide.
+    """
+    if not videos:
+        return []
+    base = Path(os.path.commonpath([str(v.resolve().parent) for v in videos]))
+    return [(v, (out_dir / v.resolve().relative_to(base)).with_suffix(suffix)) for v in videos]
 
 
 def _extract_one(source: Path, output: Path, options: ExtractOptions, fmt: str | None) -> ClipResult:

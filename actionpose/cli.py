@@ -7,11 +7,13 @@ Every command exits 0 on success, 2 with one line on stderr when the input is ba
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from actionpose import __version__
 from actionpose.errors import ActionPoseError, InputError
@@ -59,7 +61,7 @@ def _source(text: str) -> str | int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from actionpose.batch import extract_many, find_videos, output_path
+    from actionpose.batch import extract_many, find_videos, plan_outputs
     from actionpose.pipeline import extract_poses
     from actionpose.skeleton.io import save_poses
 
@@ -83,9 +85,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     videos = find_videos(args.inputs)
     if not videos:
         raise InputError(", ".join(args.inputs), "no video files found")
-    roots = [Path(i) for i in args.inputs]
-    suffix = FORMAT_SUFFIX.get(args.format or "npz", ".npz")
-    jobs = [(v, output_path(v, roots, out, suffix)) for v in videos]
+    jobs = plan_outputs(videos, out, FORMAT_SUFFIX.get(args.format or "npz", ".npz"))
     from tqdm import tqdm
 
     with tqdm(total=len(jobs), desc="clips", unit="clip", disable=True if args.quiet else None,
@@ -240,11 +240,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr(enabled: bool) -> Iterator[None]:
+    """Send what native libraries write straight to file descriptor 2 to /dev/null.
+
+    MediaPipe/TFLite (absl logging) and FFmpeg inside OpenCV print diagnostics on fd 2 that would
+    bury the one-line error message; Python's own ``sys.stderr`` (our messages, logging, progress
+    bars) keeps the real stderr. Spawned worker processes inherit the quiet fd 2.
+    """
+    if not enabled:
+        yield
+        return
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    real_stderr = sys.stderr
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=real_stderr.encoding or "utf-8",
+                           errors="backslashreplace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = real_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``actionpose`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    quiet_native = args.verbose < 2 and _has_fileno(sys.stderr)
+    with _quiet_native_stderr(quiet_native):
+        logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+        return _run(args)
+
+
+def _has_fileno(stream: Any) -> bool:
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False  # captured (pytest, notebooks): nothing native to silence through it
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except ActionPoseError as exc:

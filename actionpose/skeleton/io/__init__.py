@@ -9,11 +9,15 @@ writer writes atomically.
 from __future__ import annotations
 
 import importlib
+import inspect
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
 from actionpose.errors import PoseFormatError
 from actionpose.skeleton.sequence import PoseSequence
+
+logger = logging.getLogger(__name__)
 
 #: format name -> module implementing ``read(path, **kw) -> PoseSequence`` and optionally
 #: ``write(seq, path, **kw) -> None`` (the writer is handed a temporary path to fill).
@@ -52,13 +56,48 @@ def detect_format(path: str | Path, for_writing: bool = False) -> str:
                                 "use .npz, .parquet, .csv, .json, .skeleton or a folder of OpenPose JSON")
 
 
+def _short_reason(exc: BaseException, limit: int = 160) -> str:
+    """One readable line about an unexpected exception."""
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def load_poses(path: str | Path, format: str | None = None, **options: Any) -> PoseSequence:
-    """Read a pose file (or OpenPose JSON folder) into a `PoseSequence`."""
+    """Read a pose file (or OpenPose JSON folder) into a `PoseSequence`.
+
+    Parameters
+    ----------
+    path
+        The file or folder.
+    format
+        A key of :data:`FORMATS`; detected from the path (and JSON content) when None.
+    **options
+        Passed to the format's reader (e.g. ``fps=`` for formats without a frame rate).
+
+    Raises
+    ------
+    PoseFormatError
+        For anything wrong with the file, and nothing else: this is the single point where a
+        reader's unexpected exception becomes a one-line ``PoseFormatError``.
+    """
     path = Path(path)
     if not path.exists():
         raise PoseFormatError(path, "no such file or folder")
-    fmt = format or detect_format(path)
-    return _module(fmt).read(path, **options)
+    fmt = format or "pose"
+    try:
+        fmt = format or detect_format(path)
+        reader = _module(fmt).read
+        unknown = sorted(set(options) - set(inspect.signature(reader).parameters))
+        if unknown:
+            raise PoseFormatError(path, f"the {fmt} reader has no option {', '.join(unknown)}")
+        return reader(path, **options)
+    except PoseFormatError:
+        raise
+    except Exception as exc:
+        logger.debug("reading %s as %s failed", path, fmt, exc_info=True)
+        raise PoseFormatError(path, f"not a valid {fmt} pose file: {_short_reason(exc)}") from exc
 
 
 def save_poses(seq: PoseSequence, path: str | Path, format: str | None = None, **options: Any) -> Path:

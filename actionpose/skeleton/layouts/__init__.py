@@ -15,6 +15,7 @@ from actionpose.skeleton.layouts.body25 import BODY25
 from actionpose.skeleton.layouts.coco17 import COCO17
 from actionpose.skeleton.layouts.coco18 import COCO18
 from actionpose.skeleton.layouts.h36m17 import H36M17
+from actionpose.skeleton.layouts.halpe26 import HALPE26
 from actionpose.skeleton.layouts.hand21 import HAND21
 from actionpose.skeleton.layouts.hands import HANDS
 from actionpose.skeleton.layouts.holistic import HOLISTIC
@@ -26,7 +27,8 @@ from actionpose.skeleton.layouts.thingx14 import THINGX14
 _LAYOUTS: dict[str, KeypointLayout] = {}
 _ALIASES = {"coco": "coco17", "openpose": "body25", "body_25": "body25", "openpose_coco": "coco18",
             "blazepose": "blazepose33", "mediapipe": "blazepose33", "hand": "hand21", "ntu": "ntu25",
-            "kinect": "ntu25", "h36m": "h36m17", "mpii": "mpii16", "lsp": "lsp14", "thingx": "thingx14"}
+            "kinect": "ntu25", "h36m": "h36m17", "mpii": "mpii16", "lsp": "lsp14", "thingx": "thingx14",
+            "halpe": "halpe26"}
 
 
 def register_layout(layout: KeypointLayout) -> KeypointLayout:
@@ -51,7 +53,8 @@ def list_layouts() -> list[str]:
     return sorted(_LAYOUTS)
 
 
-for _layout in (COCO17, COCO18, BODY25, BLAZEPOSE33, HAND21, HANDS, HOLISTIC, NTU25, H36M17, MPII16, LSP14, THINGX14):
+for _layout in (COCO17, COCO18, BODY25, BLAZEPOSE33, HAND21, HANDS, HOLISTIC, NTU25, H36M17, MPII16, LSP14, THINGX14,
+                HALPE26):
     register_layout(_layout)
 # OpenPose JSON with hands: the body followed by the left and right hand
 BODY25_HANDS = register_layout(compose("body25_hands", [("", BODY25), ("left_hand_", HAND21), ("right_hand_", HAND21)],
@@ -60,5 +63,6 @@ COCO18_HANDS = register_layout(compose("coco18_hands", [("", COCO18), ("left_han
                                        "OpenPose COCO-18 with both hands", WRIST_LINKS))
 
 __all__ = ["BLAZEPOSE33", "BODY25", "BODY25_HANDS", "COCO17", "COCO18", "COCO18_HANDS", "ConversionPlan",
-           "DERIVATIONS", "H36M17", "HAND21", "HANDS", "HOLISTIC", "KeypointLayout", "LSP14", "MPII16", "NTU25",
+           "DERIVATIONS", "H36M17", "HALPE26", "HAND21", "HANDS", "HOLISTIC", "KeypointLayout", "LSP14", "MPII16",
+           "NTU25",
            "THINGX14", "compose", "conversion_plan", "get_layout", "list_layouts", "register_layout", "resolve_joint"]
