@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -66,13 +66,24 @@ def _extract_one(source: Path, output: Path, options: ExtractOptions, fmt: str |
         return ClipResult(source, None, error=str(exc))
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def extract_many(jobs: Sequence[tuple[Path, Path]], options: ExtractOptions, fmt: str | None = None,
                  workers: int | None = None, progress: Callable[[ClipResult], None] | None = None) -> list[ClipResult]:
     """Extract each ``(source, output)`` pair, ``workers`` clips at a time (default: one per core).
 
     Each worker is a fresh process (spawn), so native pose libraries never see a forked state.
+    Results come back in the order of ``jobs``.
     """
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    if workers >= (os.cpu_count() or 1):
+        # every core runs a worker: a decode thread per worker would only add hand-over costs
+        options = replace(options, threaded_decode=False)
     results: list[ClipResult] = []
     if workers == 1:
         for src, out in jobs:
@@ -81,8 +92,10 @@ def extract_many(jobs: Sequence[tuple[Path, Path]], options: ExtractOptions, fmt
                 progress(results[-1])
         return results
     ctx = multiprocessing.get_context("spawn")
+    # longest clips first (by file size), so that no long clip starts last and runs alone
+    ordered = sorted(jobs, key=lambda job: _size(job[0]), reverse=True)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(_extract_one, src, out, options, fmt): src for src, out in jobs}
+        futures = {pool.submit(_extract_one, src, out, options, fmt): src for src, out in ordered}
         for fut in as_completed(futures):
             try:
                 res = fut.result()

@@ -7,8 +7,9 @@ Run from the project root (the real-data folder must be at ``$ACTIONPOSE_DATA`` 
 1. One clip, one process: the plain loop (OpenCV decode + ``mp.solutions.pose.Pose.process``) and
    ``extract_poses`` (threaded decode, backend, tracking, gap filling, smoothing) run alternately,
    ``--repeats`` times each; medians and the ratio of frame rates are printed. Goal >= 0.95x.
-2. A folder of clips: one clip at a time in this process against ``extract_many`` with one worker per
-   core; the ratio of frame rates is printed. Goal >= 1.7x on two cores.
+2. A folder of clips (every real clip under clips/, falls/gmdcsa24/ and exercise/clips/: 15 clips of
+   4 sizes): one clip at a time in this process against ``extract_many`` with one worker per core;
+   the ratio of frame rates is printed. Goal >= 1.7x on two cores.
 The machine is shared and noisy: read the medians and ratios, not single runs.
 """
 
@@ -106,7 +107,8 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; mediapipe {mp.__version__}")
     single_clip(data / DEFAULT_CLIP, args.repeats)
     if not args.skip_folder:
-        folder(find_videos([data / "falls" / "gmdcsa24"]), args.folder_repeats, args.workers)
+        folder(find_videos([data / "clips", data / "falls" / "gmdcsa24", data / "exercise" / "clips"]),
+               args.folder_repeats, args.workers)
     return 0
 
 

@@ -425,3 +425,30 @@ def test_rotated_retry_finds_a_person_lying_down(data_file) -> None:
             found[retry] = [len(backend(f, i / 30)) for i, f in enumerate(lying)]
     assert np.mean(found[False]) < 0.5
     assert np.mean(found[True]) >= 0.7
+
+
+def test_rotated_retry_backs_off_on_an_empty_scene() -> None:
+    """Nobody in view for long: the two extra inferences run on every 10th frame only."""
+    from actionpose.pose.mediapipe.rotation import RotatedRetry
+
+    calls = []
+
+    class Runner:
+        def process(self, rgb, ts):
+            calls.append(1)
+            return np.empty((0, 33, 4), np.float32)
+
+        def close(self):
+            pass
+
+    retry = RotatedRetry(Runner, window=60, every=10)
+    frame = np.zeros((40, 30, 3), np.uint8)
+    for _ in range(60):
+        assert retry(frame) is None
+    assert len(calls) == 120          # both rotations on every frame of the window
+    for _ in range(100):
+        retry(frame)
+    assert len(calls) == 120 + 2 * 10  # then every 10th frame
+    retry.found_upright()
+    retry(frame)
+    assert len(calls) == 142           # someone was just seen: retry at once again

@@ -203,9 +203,12 @@ class MediaPipeBackend(PoseBackend):
         ts = self._timestamp_us(timestamp_s)
         try:
             poses = self._runner.process(rgb, ts)
-            if not len(poses) and self._retry is not None:
-                found = self._retry(rgb)
-                poses = poses if found is None else found[: self.max_people]
+            if self._retry is not None:
+                if len(poses):
+                    self._retry.found_upright()
+                else:
+                    found = self._retry(rgb)
+                    poses = poses if found is None else found[: self.max_people]
         except BackendError:
             raise
         except (RuntimeError, ValueError) as exc:

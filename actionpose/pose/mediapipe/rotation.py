@@ -31,20 +31,38 @@ def unrotate(poses: np.ndarray, code: int, width: int, height: int) -> np.ndarra
 class RotatedRetry:
     """A second, static-image runner that searches the frame turned 90 degrees either way.
 
+    It is called only for frames where the upright pass found nobody. Each such call costs two more
+    inferences, so an empty scene (a room nobody is in) would triple the work; therefore the retry
+    runs on every such frame while someone was found in the last ``window`` frames, and beyond that
+    only on every ``every``-th frame, which re-acquires a person lying still within a third of a
+    second at 30 fps and costs an empty scene about ``2 / every`` of the upright work.
+
     Parameters
     ----------
     make_runner
         Builds the runner used on rotated frames (started on first use only); its
         ``process(rgb, None)`` returns ``(N, K, C)`` pixel detections.
+    window, every
+        See above; in frames.
     """
 
-    def __init__(self, make_runner: Callable[[], Any]) -> None:
+    def __init__(self, make_runner: Callable[[], Any], window: int = 60, every: int = 10) -> None:
         self._make_runner = make_runner
         self._runner: Any = None
         self._order = [cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_90_CLOCKWISE]
+        self.window, self.every = int(window), max(1, int(every))
+        self._misses = 0  # consecutive frames in which nobody was found, upright or turned
+
+    def found_upright(self) -> None:
+        """Tell the retry that the upright pass found someone in this frame."""
+        self._misses = 0
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray | None:
-        """Detections in the original frame's coordinates, or None when neither rotation finds anyone."""
+        """Detections in the original frame's coordinates, or None when neither rotation finds anyone
+        (or when this frame is skipped, see the class notes)."""
+        self._misses += 1
+        if self._misses > self.window and self._misses % self.every:
+            return None
         if self._runner is None:
             self._runner = self._make_runner()
         height, width = rgb.shape[:2]
@@ -53,6 +71,7 @@ class RotatedRetry:
             if len(found):
                 if code != self._order[0]:  # people stay lying the same way: try that side first next time
                     self._order.reverse()
+                self._misses = 0
                 return unrotate(found, code, width, height)
         return None
 
