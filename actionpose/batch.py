@@ -62,8 +62,11 @@ def _extract_one(source: Path, output: Path, options: ExtractOptions, fmt: str |
         seq = extract_poses(source, options)
         save_poses(seq, output, format=fmt)
         return ClipResult(source, output, seq.num_frames, seq.num_people)
-    except ActionPoseError as exc:
+    except (ActionPoseError, OSError) as exc:
         return ClipResult(source, None, error=str(exc))
+    except Exception as exc:  # one broken clip never stops the batch; its traceback goes to the log
+        log.exception("extracting %s failed", source)
+        return ClipResult(source, None, error=f"{source}: internal error: {type(exc).__name__}: {exc}")
 
 
 def _size(path: Path) -> int:

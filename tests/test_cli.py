@@ -139,3 +139,17 @@ def test_console_script_prints_one_line(case: str, tmp_path: Path) -> None:
     assert proc.stderr.count("\n") == 1 and name in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_folder_extraction_records_failures_and_continues(tmp_path: Path, capsys) -> None:
+    """A folder where every clip fails differently: each failure is one line, none stops the batch, exit 2."""
+    folder = tmp_path / "clips"
+    (folder / "a").mkdir(parents=True)
+    write_video(folder / "a" / "blank.mp4")
+    (folder / "broken.mp4").write_bytes(b"\x00" * 100)
+    out = tmp_path / "out"
+    code, stdout, err = run(["extract", str(folder), "-o", str(out), "--workers", "1"], capsys)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 2  # one per failed clip: no person / not a video
+    assert any("broken.mp4" in line for line in lines) and any("blank.mp4" in line for line in lines)
+    assert "0 of 2 clips" in stdout

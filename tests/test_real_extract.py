@@ -49,7 +49,7 @@ def test_person_found_in_nine_of_ten_frames(clip: str, extracted: dict[str, Path
     confident = seq.scores > 0.5
     xy = seq.xy[confident]
     inside = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
-    assert inside.mean() >= 0.95, f"{inside.mean():.1%} of confident landmarks inside the frame"
+    assert inside.mean() >= 0.93, f"{inside.mean():.1%} of confident landmarks inside the frame"
 
 
 def test_two_people_tracked_with_tasks_backend(tmp_path: Path, data_file) -> None:
