@@ -199,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", default="mediapipe", help="pose backend (see `actionpose list backends`)")
     e.add_argument("--mode", help="backend mode, e.g. mediapipe: pose | holistic | hands")
     e.add_argument("--weights", "--model", dest="weights", help="model file (.task for MediaPipe several-person)")
-    e.add_argument("--max-people", type=int, default=1, help="most people tracked at once (default 1)")
+    e.add_argument("--max-people", type=int,
+                   help="most people tracked at once (default: the backend's; 1 for MediaPipe Pose)")
     e.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe Pose complexity")
     e.add_argument("--format", choices=sorted(FORMAT_SUFFIX), help="output format (default: from the suffix)")
     e.add_argument("--workers", type=int, help="parallel clips for folders (default: one per core)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ class ExtractOptions:
     backend_options
         Keyword options for the backend (``mode``, ``model_complexity``, ``model_path``, ...).
     max_people
-        Most people tracked at once.
+        Most people tracked at once; None means the backend's own default (one for legacy
+        MediaPipe, everybody for bottom-up backends).
     fill_gap_s
         Interpolate joints missing for at most this long (0 disables).
     smooth
@@ -44,7 +46,7 @@ class ExtractOptions:
 
     backend: str = "mediapipe"
     backend_options: dict[str, Any] = field(default_factory=dict)
-    max_people: int = 1
+    max_people: int | None = None
     fill_gap_s: float = 0.25
     smooth: bool = True
     threaded_decode: bool = True
@@ -62,22 +64,26 @@ def extract_poses(source: str | Path | int, options: ExtractOptions | None = Non
     options = options or ExtractOptions()
     detections: list[np.ndarray] = []
     timestamps: list[float] = []
+    backend_options = dict(options.backend_options)
+    if options.max_people is not None:
+        backend_options["max_people"] = options.max_people
     with VideoReader(source, threaded=options.threaded_decode) as reader, \
-            create_backend(options.backend, max_people=options.max_people, **options.backend_options) as backend:
+            create_backend(options.backend, **backend_options) as backend:
         total = reader.frame_count if max_frames is None else min(max_frames, reader.frame_count or max_frames)
-        for frame in reader:
-            if max_frames is not None and frame.index >= max_frames:
-                break
-            detections.append(backend(frame.image, frame.timestamp_s))
-            timestamps.append(frame.timestamp_s)
+        frames = itertools.islice(reader, max_frames)
+        for batch in iter(lambda: list(itertools.islice(frames, backend.batch_size)), []):
+            images, times = [f.image for f in batch], [f.timestamp_s for f in batch]
+            detections += backend.process_batch(images, times)
+            timestamps += times
             if progress is not None:
-                progress(frame.index + 1, total)
+                progress(batch[-1].index + 1, total)
         meta = {"source": str(source), "actionpose_version": __version__, **backend.meta}
         layout, fps, frame_size = backend.layout, reader.fps, reader.frame_size
+        max_people = getattr(backend, "max_people", None)
     if not any(len(d) for d in detections):
         raise InputError(source, f"no person found in any of its {len(detections)} frames")
     seq = track_detections(detections, timestamps, layout=layout, fps=fps, frame_size=frame_size,
-                           max_people=options.max_people, meta=meta)
+                           max_people=max_people, meta=meta)
     if options.fill_gap_s > 0:
         seq = fill_gaps(seq, max_gap_s=options.fill_gap_s)
     if options.smooth:

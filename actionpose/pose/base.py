@@ -6,7 +6,8 @@ A backend turns one BGR frame into the poses of the people in it::
         poses = backend(frame_bgr, timestamp_s)   # (N, K, C) float32, pixels, score last
 
 Built-in backends are imported on first use; third-party ones register through
-:func:`register_backend` or the ``actionpose.backends`` entry-point group.
+:func:`register_backend` or the ``actionpose.backends`` entry-point group. Backends that load a
+model file take its path as ``model_path`` (the CLI's ``--weights``/``--model``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,18 @@ class PoseBackend(abc.ABC):
 
     name: ClassVar[str] = "base"
     layout: KeypointLayout
+    #: frames the pipeline hands to :meth:`process_batch` at once (networks that batch set more)
+    batch_size: int = 1
+    #: most people per frame, None for no limit (the tracker caps live identities by it)
+    max_people: int | None = None
 
     @abc.abstractmethod
     def __call__(self, frame_bgr: np.ndarray, timestamp_s: float) -> np.ndarray:
         """Poses in one frame; ``timestamp_s`` must increase from call to call in video mode."""
+
+    def process_batch(self, frames_bgr: list[np.ndarray], timestamps_s: list[float]) -> list[np.ndarray]:
+        """Poses in several consecutive frames; backends that batch on a GPU override this."""
+        return [self(frame, t) for frame, t in zip(frames_bgr, timestamps_s)]
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -58,7 +67,7 @@ class PoseBackend(abc.ABC):
 BackendFactory = Callable[..., PoseBackend]
 _REGISTRY: dict[str, BackendFactory] = {}
 #: built-in backends, imported lazily so that ``import actionpose`` stays light
-_BUILTIN: dict[str, str] = {"mediapipe": "actionpose.pose.mediapipe"}
+_BUILTIN: dict[str, str] = {"mediapipe": "actionpose.pose.mediapipe", "openpose": "actionpose.pose.openpose"}
 
 
 def register_backend(name: str) -> Callable[[BackendFactory], BackendFactory]:
