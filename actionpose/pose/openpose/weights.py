@@ -17,9 +17,7 @@ plain containers is refused, never unpickled.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import pickle
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +27,8 @@ import torch
 from torch import nn
 
 from actionpose.errors import BackendError
+from actionpose.pose.checkpoint import _PREFIX, load_checked
+from actionpose.pose.checkpoint import read_state_dict as _read
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
 from actionpose.pose.openpose.net import CMUPoseNet
 
@@ -47,8 +47,6 @@ CMU_LICENSE_WARNING = (
     "the CMU OpenPose weights are licensed for NON-COMMERCIAL research use only "
     "(see the CMU-Perceptual-Computing-Lab/openpose license)"
 )
-_WRAPPER_KEYS = ("state_dict", "model")
-_PREFIX = "module."
 _LIST_FIRST = 3
 _cmu_warned = False
 
@@ -68,77 +66,6 @@ def require_weights(path: str | Path | None) -> Path:
     if not path.is_file():
         raise BackendError(f"{path}: no such weights file. {WEIGHTS_SOURCES}")
     return path
-
-
-def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _reason(exc: BaseException) -> str:
-    """The first sentence of an exception's message, on one line."""
-    text = " ".join(str(exc).split())
-    return text.split(". ", 1)[0].rstrip(".")
-
-
-def _unpickling_reason(exc: pickle.UnpicklingError) -> tuple[bool, str]:
-    """``(refused for an unsafe object, short reason)`` from a ``weights_only`` failure."""
-    text = " ".join(str(exc).split())
-    unsafe = re.search(r"Unsupported global: (GLOBAL \S+)", text)
-    if unsafe:
-        return True, unsafe.group(1)
-    detail = re.search(r"WeightsUnpickler error: (.+?)(?: Check the documentation|$)", text)
-    return False, detail.group(1).strip() if detail else (_reason(exc) or "unknown error")
-
-
-def _unwrap(obj: object, path: Path) -> dict[str, torch.Tensor]:
-    """The tensor mapping in a loaded checkpoint, with ``module.`` prefixes removed."""
-    if isinstance(obj, Mapping) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
-        for key in _WRAPPER_KEYS:
-            if isinstance(obj.get(key), Mapping):
-                obj = obj[key]
-                break
-    if not isinstance(obj, Mapping) or not obj:
-        raise BackendError(f"{path}: not a state dict (expected a mapping of tensor names to tensors, "
-                           f"or one under 'state_dict' or 'model'; got {type(obj).__name__})")
-    bad = [str(k) for k, v in obj.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
-    if bad:
-        raise BackendError(f"{path}: not a state dict: "
-                           f"{_listing(len(bad), 'non-tensor entry', bad, 'non-tensor entries')}")
-    return {k.removeprefix(_PREFIX): v for k, v in obj.items()}
-
-
-def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """The tensors of a weights file, unwrapped and with ``module.`` prefixes removed.
-
-    Accepts a bare state dict, ``{"state_dict": ...}`` (with other entries such as an optimizer
-    state beside it) and ``{"model": ...}``.
-
-    Raises
-    ------
-    BackendError
-        If the file is missing, not a torch file, truncated, holds Python objects other than tensors
-        (refused by ``weights_only=True``), or holds no state dict.
-    """
-    path = require_weights(path)
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        unsafe, reason = _unpickling_reason(exc)
-        if unsafe:
-            raise BackendError(f"{path}: refused: the file holds a Python object other than tensors "
-                               f"({reason}); weights are only loaded with weights_only=True, "
-                               f"never unpickled") from None
-        raise BackendError(f"{path}: not a torch weights file (unpickling failed: {reason})") from None
-    except Exception as exc:  # torch.load raises many types on corrupt files (EOF, zip, runtime)
-        reason = _reason(exc)
-        raise BackendError(f"{path}: not a readable torch weights file, or truncated "
-                           f"({type(exc).__name__}{': ' + reason if reason else ''})") from None
-    return _unwrap(obj, path)
 
 
 def detect_architecture(state_dict: Mapping[str, object]) -> Architecture:
@@ -178,42 +105,6 @@ def build_model(architecture: Architecture,
     return model.eval()
 
 
-def _listing(n: int, word: str, items: list[str], plural: str | None = None) -> str:
-    """``"2 missing keys (a, b)"``, naming the first few items and counting the rest."""
-    more = f" and {n - _LIST_FIRST} more" if n > _LIST_FIRST else ""
-    noun = word if n == 1 else plural or f"{word}s"
-    return f"{n} {noun} ({', '.join(items[:_LIST_FIRST])}{more})"
-
-
-def check_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tensor],
-                     source: str | Path = "weights") -> None:
-    """Strict name and shape check of ``state_dict`` against ``model``, as one readable line.
-
-    A missing ``num_batches_tracked`` is accepted (BatchNorm does not use it in eval mode).
-
-    Raises
-    ------
-    BackendError
-        Naming the first few missing and unexpected keys (with counts) and any shape mismatches.
-    """
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state_dict and not k.endswith(".num_batches_tracked")]
-    unexpected = [k for k in state_dict if k not in expected]
-    mismatched = [f"{k}: file {tuple(state_dict[k].shape)} vs model {tuple(v.shape)}"
-                  for k, v in expected.items() if k in state_dict and state_dict[k].shape != v.shape]
-    problems = []
-    if missing:
-        problems.append(_listing(len(missing), "missing key", missing))
-    if unexpected:
-        problems.append(_listing(len(unexpected), "unexpected key", unexpected))
-    if mismatched:
-        problems.append(_listing(len(mismatched), "shape mismatch", mismatched, "shape mismatches"))
-    if problems:
-        name = getattr(model, "architecture", type(model).__name__)
-        raise BackendError(f"{source}: the weights do not fit the {name} network: "
-                           f"{'; '.join(problems)}")
-
-
 def _warn_cmu_license() -> None:
     global _cmu_warned
     if not _cmu_warned:
@@ -222,11 +113,15 @@ def _warn_cmu_license() -> None:
 
 
 def _apply(model: nn.Module, state_dict: Mapping[str, torch.Tensor], path: Path) -> str:
-    check_state_dict(model, state_dict, path)
     if isinstance(model, CMUPoseNet):
         _warn_cmu_license()
-    model.load_state_dict(state_dict, strict=False)  # strictness checked above, one readable line
-    return file_sha256(path)
+    return load_checked(model, state_dict, path)
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of an OpenPose weights file (see :func:`actionpose.pose.checkpoint.read_state_dict`);
+    without a file, the error says where the weights are published."""
+    return _read(require_weights(path))
 
 
 def load_weights(model: nn.Module, path: str | Path) -> str:
