@@ -52,6 +52,14 @@ def _extract_options(args: argparse.Namespace):
         if not weights.is_file():
             raise InputError(weights, "no such model file")
         backend_options["model_path"] = weights
+    if args.detector_model:
+        task = Path(args.detector_model)
+        if not task.is_file():
+            raise InputError(task, "no such detector model file")
+        # top-down backends: person boxes from MediaPipe Tasks skeletons instead of OpenCV HOG
+        backend_options["detector"] = "backend"
+        backend_options["detector_options"] = {"backend": "mediapipe", "model_path": task,
+                                               "max_people": args.max_people or 4}
     return ExtractOptions(backend=args.backend, backend_options=backend_options, max_people=args.max_people,
                           fill_gap_s=args.fill_gap, smooth=not args.no_smooth)
 
@@ -199,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backend", default="mediapipe", help="pose backend (see `actionpose list backends`)")
     e.add_argument("--mode", help="backend mode, e.g. mediapipe: pose | holistic | hands")
     e.add_argument("--weights", "--model", dest="weights", help="model file (.task for MediaPipe several-person)")
+    e.add_argument("--detector-model", metavar="TASK",
+                   help="top-down backends (rsn): find people with this MediaPipe PoseLandmarker .task "
+                        "model instead of OpenCV's HOG detector")
     e.add_argument("--max-people", type=int,
                    help="most people tracked at once (default: the backend's; 1 for MediaPipe Pose)")
     e.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe Pose complexity")

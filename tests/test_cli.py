@@ -153,3 +153,11 @@ def test_folder_extraction_records_failures_and_continues(tmp_path: Path, capsys
     assert code == 2 and len(lines) == 2  # one per failed clip: no person / not a video
     assert any("broken.mp4" in line for line in lines) and any("blank.mp4" in line for line in lines)
     assert "0 of 2 clips" in stdout
+
+
+def test_option_a_backend_does_not_take(tmp_path: Path, capsys) -> None:
+    video = write_video(tmp_path / "v.mp4")
+    task = tmp_path / "people.task"
+    task.write_bytes(b"x")
+    code, _, err = run(["extract", str(video), "-o", str(tmp_path / "o.npz"), "--detector-model", str(task)], capsys)
+    assert_one_line_error(code, err, "mediapipe", "detector")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 import importlib
+import inspect
 import logging
 from importlib.metadata import entry_points
 from typing import Any, Callable, ClassVar
@@ -67,7 +68,8 @@ class PoseBackend(abc.ABC):
 BackendFactory = Callable[..., PoseBackend]
 _REGISTRY: dict[str, BackendFactory] = {}
 #: built-in backends, imported lazily so that ``import actionpose`` stays light
-_BUILTIN: dict[str, str] = {"mediapipe": "actionpose.pose.mediapipe", "openpose": "actionpose.pose.openpose"}
+_BUILTIN: dict[str, str] = {"mediapipe": "actionpose.pose.mediapipe", "openpose": "actionpose.pose.openpose",
+                            "rsn": "actionpose.pose.rsn"}
 
 
 def register_backend(name: str) -> Callable[[BackendFactory], BackendFactory]:
@@ -108,4 +110,9 @@ def create_backend(name: str, **options: Any) -> PoseBackend:
     _load(name)
     if name not in _REGISTRY:
         raise BackendError(f"unknown backend {name!r}; available: {', '.join(list_backends())}")
-    return _REGISTRY[name](**options)
+    factory = _REGISTRY[name]
+    try:
+        inspect.signature(factory).bind(**options)
+    except TypeError as exc:
+        raise BackendError(f"backend {name!r} does not take these options ({exc})") from None
+    return factory(**options)

@@ -29,6 +29,7 @@ from torch import nn
 
 from actionpose.errors import BackendError, InputError
 from actionpose.pose.openpose.net import NUM_HEATMAPS, NUM_PAFS, STRIDE
+from actionpose.pose.device import resolve_device
 from actionpose.pose.openpose.weights import load_model, require_weights
 
 log = logging.getLogger(__name__)
@@ -129,19 +130,6 @@ def preprocess(frame_bgr: np.ndarray, input_height: int = 368, scale: float = 1.
     padded[:net_h, :net_w] = resized
     tensor = np.ascontiguousarray((padded / 256.0 - 0.5).transpose(2, 0, 1), dtype=np.float32)
     return tensor, meta
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"``: CUDA when available, else the CPU; anything else as ``torch.device``."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise BackendError(f"unknown torch device {device!r}: {exc}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise BackendError(f"device {device!r} asked for, but CUDA is not available to torch")
-    return resolved
 
 
 def _as_frames(frames_bgr: Sequence[np.ndarray] | np.ndarray) -> list[np.ndarray]:
