@@ -1,0 +1,110 @@
+"""One safe file per trained model: a zip holding ``header.json`` and the learned state.
+
+* torch models: ``weights.safetensors`` (tensors only);
+* scikit-learn pipelines: ``estimator.skops`` (skops' schema-based format), loaded with an explicit
+  allow-list of scikit-learn types, so a file can never run code.
+
+Nothing is ever unpickled. The header names the classes, layout, window, normalisation, feature set
+and library version, so a model file is self-describing.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from actionpose.atomic import atomic_path
+from actionpose.errors import InputError
+
+FORMAT = "actionpose-classifier"
+FORMAT_VERSION = 1
+HEADER, WEIGHTS, ESTIMATOR = "header.json", "weights.safetensors", "estimator.skops"
+#: the only non-builtin types a stored scikit-learn pipeline may contain (see skops' untrusted types)
+TRUSTED_SKLEARN_TYPES = [
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+]
+
+
+class ModelFileError(InputError):
+    """A model file is unreadable, unsafe or not an ActionPose model."""
+
+
+def save_model(path: str | Path, header: dict[str, Any], tensors: dict[str, np.ndarray] | None = None,
+               estimator: Any = None) -> Path:
+    """Write a model file atomically: ``header`` plus either torch ``tensors`` or an sklearn ``estimator``."""
+    from safetensors.numpy import save as save_tensors
+
+    if (tensors is None) == (estimator is None):
+        raise ValueError("give exactly one of tensors or estimator")
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, **header}
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(HEADER, json.dumps(header, indent=1))
+            if tensors is not None:
+                zf.writestr(WEIGHTS, save_tensors({k: np.ascontiguousarray(v) for k, v in tensors.items()}))
+            else:
+                import skops.io as sio
+                zf.writestr(ESTIMATOR, sio.dumps(estimator))
+    return path
+
+
+def load_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray] | None, Any]:
+    """``(header, tensors or None, estimator or None)`` from a file written by :func:`save_model`.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, not a model file, or holds types outside the allow-list.
+    """
+    from safetensors.numpy import load as load_tensors
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(path, "no such model file")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            header = json.loads(zf.read(HEADER))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ModelFileError(path, "not an ActionPose model file (wrong header)")
+            if header.get("format_version", 0) > FORMAT_VERSION:
+                raise ModelFileError(path, f"model file format {header['format_version']} is newer than this "
+                                           f"ActionPose understands ({FORMAT_VERSION}); upgrade actionpose")
+            if WEIGHTS in names:
+                return header, load_tensors(zf.read(WEIGHTS)), None
+            if ESTIMATOR in names:
+                return header, None, _load_estimator(zf.read(ESTIMATOR), path)
+            raise ModelFileError(path, "the model file holds neither weights nor an estimator")
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, OSError, ValueError) as exc:
+        raise ModelFileError(path, f"not a readable ActionPose model file ({type(exc).__name__}: {exc})") from None
+
+
+def _load_estimator(data: bytes, path: Path) -> Any:
+    import skops.io as sio
+
+    untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in TRUSTED_SKLEARN_TYPES]
+    if untrusted:
+        raise ModelFileError(path, f"refused: the estimator holds types outside the allow-list "
+                                   f"({', '.join(untrusted[:3])})")
+    return sio.loads(data, trusted=TRUSTED_SKLEARN_TYPES)
+
+
+def header_of(path: str | Path) -> dict[str, Any]:
+    """Only the header of a model file (cheap; for listings)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return json.loads(zf.read(HEADER))
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+        raise ModelFileError(path, f"not a readable ActionPose model file ({exc})") from None
