@@ -14,28 +14,12 @@ network is timed: no preprocessing, no decoding. The machine may be shared: read
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
+from torch_timing import median_seconds
 
 from actionpose.pose.openpose.inference import frame_geometry
 from actionpose.pose.openpose.weights import build_model
-
-
-def time_forward(model: torch.nn.Module, x: torch.Tensor, repeats: int) -> float:
-    """Median seconds of one forward pass over ``repeats`` timed runs after a warm-up."""
-    sync = torch.cuda.synchronize if x.device.type == "cuda" else (lambda: None)
-    times = []
-    with torch.inference_mode():
-        model(x)
-        sync()
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(x)
-            sync()
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -62,7 +46,7 @@ def main() -> None:
             model = model.to(device)
             for batch in args.batches:
                 x = torch.randn(batch, 3, pad_h, pad_w, device=device)
-                seconds = time_forward(model, x, args.repeats)
+                seconds = median_seconds(model, x, args.repeats)
                 print(f"{arch:<12} {device.type:<6} {batch:>5} {seconds * 1e3:>10.1f} "
                       f"{batch / seconds:>9.2f}", flush=True)
 

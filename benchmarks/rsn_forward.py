@@ -15,10 +15,9 @@ printed. Only the network is timed; the machine may be shared: read medians only
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
+from torch_timing import median_seconds
 from torch import nn
 
 from actionpose.pose.rsn.net import build_rsn
@@ -53,22 +52,6 @@ def resnet18() -> nn.Sequential:
                                     BasicBlock(width, width, 1)))
         in_ch = width
     return nn.Sequential(*layers)
-
-
-def median_seconds(model: nn.Module, x: torch.Tensor, repeats: int, warmup: int) -> float:
-    """Median seconds of one forward pass over ``repeats`` runs after ``warmup`` untimed runs."""
-    sync = torch.cuda.synchronize if x.device.type == "cuda" else (lambda: None)
-    times = []
-    with torch.inference_mode():
-        for _ in range(warmup):
-            model(x)
-        sync()
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(x)
-            sync()
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -25,6 +25,22 @@ _PREFIX = "module."
 _LIST_FIRST = 3
 
 
+def require_file(path: str | Path | None, what: str, sources: str) -> Path:
+    """``path`` as a ``Path``; one line naming ``what`` is needed and where it is published otherwise.
+
+    Raises
+    ------
+    BackendError
+        If ``path`` is None or names no file.
+    """
+    if path is None:
+        raise BackendError(f"{what} (--weights FILE); ActionPose ships and downloads none. {sources}")
+    path = Path(path)
+    if not path.is_file():
+        raise BackendError(f"{path}: no such file. {sources}")
+    return path
+
+
 def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of a file, read in chunks."""
     digest = hashlib.sha256()

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from actionpose.errors import BackendError
-from actionpose.pose.checkpoint import _PREFIX, load_checked
+from actionpose.pose.checkpoint import _PREFIX, load_checked, require_file
 from actionpose.pose.checkpoint import read_state_dict as _read
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
 from actionpose.pose.openpose.net import CMUPoseNet
@@ -52,20 +52,8 @@ _cmu_warned = False
 
 
 def require_weights(path: str | Path | None) -> Path:
-    """The weights path as a ``Path``; a readable error saying where to get weights otherwise.
-
-    Raises
-    ------
-    BackendError
-        If ``path`` is ``None`` or names no file.
-    """
-    if path is None:
-        raise BackendError(f"the openpose backend needs a weights file (--weights FILE); "
-                           f"ActionPose downloads nothing. {WEIGHTS_SOURCES}")
-    path = Path(path)
-    if not path.is_file():
-        raise BackendError(f"{path}: no such weights file. {WEIGHTS_SOURCES}")
-    return path
+    """The weights path; without one, a single line saying where the weights are published."""
+    return require_file(path, "the openpose backend needs a weights file", WEIGHTS_SOURCES)
 
 
 def detect_architecture(state_dict: Mapping[str, object]) -> Architecture:

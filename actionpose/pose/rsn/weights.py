@@ -33,7 +33,7 @@ from typing import Literal
 import torch
 
 from actionpose.errors import BackendError
-from actionpose.pose.checkpoint import load_checked, read_state_dict
+from actionpose.pose.checkpoint import load_checked, read_state_dict, require_file
 from actionpose.pose.rsn.net import (
     NUM_UNITS,
     PRESETS,
@@ -71,21 +71,8 @@ _MMPOSE_MARKERS = ("backbone.multi_stage_rsn.", "backbone.top.top.", "multi_stag
 
 
 def require_checkpoint(path: str | Path | None) -> Path:
-    """The checkpoint path as a ``Path``; a one-line error saying where checkpoints are published
-    otherwise.
-
-    Raises
-    ------
-    BackendError
-        If ``path`` is ``None`` or names no file.
-    """
-    if path is None:
-        raise BackendError(f"the RSN backend needs a checkpoint file (--weights FILE); ActionPose "
-                           f"ships and downloads none: {WEIGHTS_SOURCES}")
-    path = Path(path)
-    if not path.is_file():
-        raise BackendError(f"{path}: no such RSN checkpoint; {WEIGHTS_SOURCES}")
-    return path
+    """The checkpoint path; without one, a single line saying where checkpoints are published."""
+    return require_file(path, "the RSN backend needs a checkpoint file", WEIGHTS_SOURCES)
 
 
 def _first(keys: list[str]) -> str:
