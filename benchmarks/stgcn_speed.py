@@ -35,7 +35,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from actionpose.models.graph import Graph
-from actionpose.models import stgcn as stgcn_module
 from actionpose.models.stgcn import STGCN
 from actionpose.skeleton.layouts import get_layout
 
@@ -179,32 +178,27 @@ def main() -> None:
 
 def _ablation_cells(model: STGCN, x: torch.Tensor) -> dict[str, Callable[[], object]]:
     """Variants of ActionPose's inference path (same weights), each adding one optimisation."""
-    stgcn_module._fused_available()  # probe once, so that the variants can switch the fused ops off and on
     def plain() -> torch.Tensor:  # the training-path forward in eval mode: layout + aggregate-first only
         h = model._to_blocks(model.input_norm(x))
         for block in model.blocks:
             h = block(h)
         return model._head(h, x.shape[0])
 
-    def variant(chunk: int, fused: bool) -> Callable[[], torch.Tensor]:
+    def chunked(size: int) -> Callable[[], torch.Tensor]:
         def run() -> torch.Tensor:
-            saved = model.inference_chunk, stgcn_module._FUSED_OK
-            model.inference_chunk = chunk
-            stgcn_module._FUSED_OK = fused and saved[1]
+            saved, model.inference_chunk = model.inference_chunk, size
             try:
                 return model(x)
             finally:
-                model.inference_chunk, stgcn_module._FUSED_OK = saved
+                model.inference_chunk = saved
         return run
 
-    cells: dict[str, Callable[[], object]] = {
-        "  a. layout + aggregate-first (no folding)": plain,
-        "  b. a + BN folded, in-place ReLU/add": variant(len(x), False),
-        "  c. b + oneDNN fused bias/ReLU/residual": variant(len(x), True),
-    }
-    for size in (1, 2, 4, 8):
-        if size < len(x) and size != model.inference_chunk:
-            cells[f"  c + chunks of {size} clip(s)"] = variant(size, True)
+    cells: dict[str, Callable[[], object]] = {"  a. layout + aggregate-first graph conv": plain}
+    if len(x) > 1:
+        cells["  b. a + BN folded, in-place ReLU/add"] = chunked(len(x))
+        for size in (1, 2, 8):
+            if size < len(x) and size != model.inference_chunk:
+                cells[f"  b + chunks of {size} clip(s)"] = chunked(size)
     return cells
 
 

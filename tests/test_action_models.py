@@ -124,6 +124,18 @@ def test_stgcn_default_size_and_plan() -> None:
     assert sum(p.numel() for p in small.parameters()) < 0.05 * n
 
 
+@pytest.mark.parametrize("name", ["hands", "holistic", "blazepose33", "body25"])
+def test_stgcn_on_other_layouts(name: str) -> None:
+    layout = get_layout(name)
+    model = STGCN(layout, 3, 3, num_people=1, width=0.125, depth=3).eval()
+    _randomise(model)
+    x = torch.randn(2, 16, 1, layout.num_joints, 3)
+    ref = model(x)
+    with torch.inference_mode():
+        torch.testing.assert_close(model(x), ref.detach(), atol=1e-4, rtol=1e-4)
+    assert ref.shape == (2, 3)
+
+
 def test_stgcn_inference_path_equals_training_path() -> None:
     torch.manual_seed(0)
     model = STGCN("coco18", 3, 5, num_people=2, width=0.5).eval()

@@ -304,7 +304,7 @@ def test_no_checkpoint_error_is_one_line() -> None:
     text = str(exc.value)
     assert "\n" not in text and "checkpoint" in text
     assert "caiyuanhao1998/RSN" in text and "MMPose" in text and WEIGHTS_SOURCES in text
-    with pytest.raises(BackendError, match="no such RSN checkpoint"):
+    with pytest.raises(BackendError, match="no such RSN checkpoint file"):
         require_checkpoint("/nonexistent/rsn18.pth")
 
 

@@ -22,11 +22,10 @@ Implementation (fast on CPU; see ``benchmarks/stgcn_speed.py`` for measurements)
   ``1 x 9`` kernel over the ``T`` axis.
 * In evaluation mode without autograd (``torch.inference_mode()`` or ``torch.no_grad()``), every batch
   norm is folded into the convolution before it (weights cached, rebuilt when any parameter or buffer
-  changes), bias, ReLU and the residual addition are fused into the convolutions (oneDNN post-ops,
-  ``torch.ops.mkldnn._convolution_pointwise``, when this torch build has them and they pass a
-  self-check; otherwise in-place ops), and batches are run in chunks of :attr:`STGCN.inference_chunk`
-  windows so that the working set stays in cache. Results equal the training-path forward in eval
-  mode up to float rounding.
+  changes), ReLU and the residual addition run in place, and batches are run in chunks of
+  :attr:`STGCN.inference_chunk` windows so that the working set stays in cache (and large temporaries
+  are not fresh pages from the OS each time). Results equal the training-path forward in eval mode up
+  to float rounding. ``torch.compile`` is neither used nor needed.
 """
 
 from __future__ import annotations
@@ -112,55 +111,14 @@ def _fold(weight: torch.Tensor, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch
     return folded, bn.bias - bn.running_mean * scale
 
 
-_FUSED_OK: bool | None = None
-
-
-def _plain_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: tuple[int, int],
-                padding: tuple[int, int], dilation: tuple[int, int], relu: bool,
-                add: torch.Tensor | None) -> torch.Tensor:
+def _conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: tuple[int, int] = (1, 1),
+          padding: tuple[int, int] = (0, 0), dilation: tuple[int, int] = (1, 1), relu: bool = False,
+          add: torch.Tensor | None = None) -> torch.Tensor:
+    """Inference convolution, then ``+ add`` and ReLU in place on its fresh output (no autograd)."""
     y = F.conv2d(x, weight, bias, stride, padding, dilation)
     if add is not None:
         y.add_(add)
     return y.relu_() if relu else y
-
-
-def _fused_available() -> bool:
-    """Whether oneDNN's fused convolution ops exist and agree with ``F.conv2d`` (checked once)."""
-    global _FUSED_OK
-    if _FUSED_OK is None:
-        _FUSED_OK = False
-        op = getattr(torch.ops.mkldnn, "_convolution_pointwise", None)
-        if op is not None and torch.backends.mkldnn.is_available():
-            try:
-                gen = torch.Generator().manual_seed(0)
-                x = torch.randn(2, 8, 5, 12, generator=gen).contiguous(memory_format=torch.channels_last)
-                w = torch.randn(16, 8, 2, 3, generator=gen).contiguous(memory_format=torch.channels_last)
-                b, add = torch.randn(16, generator=gen), torch.randn(2, 16, 2, 6, generator=gen)
-                add = add.contiguous(memory_format=torch.channels_last)
-                args = ((1, 2), (0, 1), (3, 1))
-                with torch.inference_mode():
-                    got = op.binary(x, add, w, b, [0, 1], [1, 2], [3, 1], 1, "add", None, "relu", [], "")
-                    got_unary = op(x, w, b, [0, 1], [1, 2], [3, 1], 1, "relu", [], "")
-                    want = _plain_conv(x, w, b, *args, relu=True, add=add)
-                    want_unary = _plain_conv(x, w, b, *args, relu=True, add=None)
-                _FUSED_OK = bool(torch.allclose(got, want, atol=1e-4) and torch.allclose(got_unary, want_unary, atol=1e-4))
-            except (RuntimeError, TypeError, ValueError) as exc:
-                log.debug("oneDNN fused convolutions unavailable: %s", exc)
-        log.debug("ST-GCN inference uses %s convolutions", "fused oneDNN" if _FUSED_OK else "plain")
-    return _FUSED_OK
-
-
-def _conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: tuple[int, int] = (1, 1),
-          padding: tuple[int, int] = (0, 0), dilation: tuple[int, int] = (1, 1), relu: bool = False,
-          add: torch.Tensor | None = None) -> torch.Tensor:
-    """Inference convolution with bias, optional ``+ add`` and ReLU fused (no autograd)."""
-    if not _fused_available():
-        return _plain_conv(x, weight, bias, stride, padding, dilation, relu, add)
-    op = torch.ops.mkldnn._convolution_pointwise
-    if add is None:
-        return op(x, weight, bias, list(padding), list(stride), list(dilation), 1, "relu" if relu else "none", [], "")
-    return op.binary(x, add, weight, bias, list(padding), list(stride), list(dilation), 1, "add", None,
-                     "relu" if relu else None, [], "")
 
 
 @dataclass

@@ -25,8 +25,9 @@ _PREFIX = "module."
 _LIST_FIRST = 3
 
 
-def require_file(path: str | Path | None, what: str, sources: str) -> Path:
-    """``path`` as a ``Path``; one line naming ``what`` is needed and where it is published otherwise.
+def require_file(path: str | Path | None, backend: str, kind: str, sources: str) -> Path:
+    """``path`` as a ``Path``; otherwise one line saying the ``backend`` needs a ``kind`` file and where
+    such files are published.
 
     Raises
     ------
@@ -34,10 +35,11 @@ def require_file(path: str | Path | None, what: str, sources: str) -> Path:
         If ``path`` is None or names no file.
     """
     if path is None:
-        raise BackendError(f"{what} (--weights FILE); ActionPose ships and downloads none. {sources}")
+        raise BackendError(f"the {backend} backend needs a {kind} file (--weights FILE); ActionPose ships and "
+                           f"downloads none. {sources}")
     path = Path(path)
     if not path.is_file():
-        raise BackendError(f"{path}: no such file. {sources}")
+        raise BackendError(f"{path}: no such {kind} file. {sources}")
     return path
 
 

@@ -53,7 +53,7 @@ _cmu_warned = False
 
 def require_weights(path: str | Path | None) -> Path:
     """The weights path; without one, a single line saying where the weights are published."""
-    return require_file(path, "the openpose backend needs a weights file", WEIGHTS_SOURCES)
+    return require_file(path, "openpose", "weights", WEIGHTS_SOURCES)
 
 
 def detect_architecture(state_dict: Mapping[str, object]) -> Architecture:

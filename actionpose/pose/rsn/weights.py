@@ -72,7 +72,7 @@ _MMPOSE_MARKERS = ("backbone.multi_stage_rsn.", "backbone.top.top.", "multi_stag
 
 def require_checkpoint(path: str | Path | None) -> Path:
     """The checkpoint path; without one, a single line saying where checkpoints are published."""
-    return require_file(path, "the RSN backend needs a checkpoint file", WEIGHTS_SOURCES)
+    return require_file(path, "RSN", "RSN checkpoint", WEIGHTS_SOURCES)
 
 
 def _first(keys: list[str]) -> str:
