@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -142,9 +143,32 @@ def test_stgcn_inference_path_equals_training_path() -> None:
     _randomise(model)
     x = torch.randn(5, 40, 2, 18, 3)
     ref = model(x)  # autograd on: plain modules, batch norms unfolded
+    model.inference_chunk = 2
     with torch.inference_mode():
-        fast = model(x)  # folded, fused, in chunks
+        fast = model(x)  # folded, packed oneDNN weights where available, in chunks of 2, 2 and 1 windows
     torch.testing.assert_close(fast, ref.detach(), atol=1e-4, rtol=1e-4)
+    model.inference_chunk = 0
+    assert model.chunk_size(40) >= 5
+    model.pack_weights = False  # the F.conv2d fallback
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), ref.detach(), atol=1e-4, rtol=1e-4)
+    model.pack_weights = True
+    # batch-norm statistics updated in training mode (no version bump) are seen after eval()
+    model.train()
+    with torch.no_grad():
+        model(x + 1.0)
+    model.eval()
+    ref = model(x)
+    with torch.inference_mode():
+        fast = model(x)
+    torch.testing.assert_close(fast, ref.detach(), atol=1e-4, rtol=1e-4)
+    # the cache of derived weights is not saved with the model
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    twin = torch.load(io.BytesIO(buffer.getvalue()), weights_only=False)
+    assert twin._cache is None
+    with torch.inference_mode():
+        torch.testing.assert_close(twin(x), fast)
     # the folded weights follow the parameters
     other = STGCN("coco18", 3, 5, num_people=2, width=0.5).eval()
     _randomise(other, seed=1)

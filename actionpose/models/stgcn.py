@@ -22,9 +22,13 @@ Implementation (fast on CPU; see ``benchmarks/stgcn_speed.py`` for measurements)
   ``1 x 9`` kernel over the ``T`` axis.
 * In evaluation mode without autograd (``torch.inference_mode()`` or ``torch.no_grad()``), every batch
   norm is folded into the convolution before it (weights cached, rebuilt when any parameter or buffer
-  changes), ReLU and the residual addition run in place, and batches are run in chunks of
-  :attr:`STGCN.inference_chunk` windows so that the working set stays in cache (and large temporaries
-  are not fresh pages from the OS each time). Results equal the training-path forward in eval mode up
+  changes); the folded weights are reordered once into oneDNN's blocked format and bias, residual
+  addition and ReLU run as oneDNN post-ops (``torch.ops.mkldnn._convolution_pointwise``, the op
+  ``torch.compile`` emits on CPU; used only after a self-check, else ``F.conv2d`` with in-place
+  ``add_``/``relu_``; :attr:`STGCN.pack_weights` switches it off); and batches are run in chunks of
+  windows (:meth:`STGCN.chunk_size`: about 6 MiB of first-stage activations, e.g. 2 windows of 2 people
+  x 100 frames x 18 joints) so that the working set stays in cache and large temporaries are not fresh
+  pages from the OS each time. Results equal the training-path forward in eval mode up
   to float rounding. ``torch.compile`` is neither used nor needed.
 """
 
@@ -68,7 +72,7 @@ def stage_plan(depth: int, width: float) -> list[tuple[int, int]]:
     second = min(round(depth * 0.3), depth - first)
     plan = []
     for stage, count in enumerate((first, second, depth - first - second)):
-        channels = max(4, int(round(STAGE_CHANNELS[stage] * width)))
+        channels = max(4, round(STAGE_CHANNELS[stage] * width))
         plan += [(channels, 2 if (i == 0 and stage > 0) else 1) for i in range(count)]
     return plan
 
@@ -104,21 +108,74 @@ def aggregate(x: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------- inference
 
 
-def _fold(weight: torch.Tensor, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
-    """Weight and bias of a bias-free convolution followed by ``bn`` (eval mode), as one convolution."""
-    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    folded = (weight * scale.view(-1, 1, 1, 1)).contiguous(memory_format=torch.channels_last)
-    return folded, bn.bias - bn.running_mean * scale
+_ONEDNN_OK: bool | None = None
 
 
-def _conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, stride: tuple[int, int] = (1, 1),
-          padding: tuple[int, int] = (0, 0), dilation: tuple[int, int] = (1, 1), relu: bool = False,
-          add: torch.Tensor | None = None) -> torch.Tensor:
-    """Inference convolution, then ``+ add`` and ReLU in place on its fresh output (no autograd)."""
-    y = F.conv2d(x, weight, bias, stride, padding, dilation)
-    if add is not None:
-        y.add_(add)
-    return y.relu_() if relu else y
+def _onednn_ready() -> bool:
+    """Whether oneDNN convolutions with pre-packed weights and fused post-ops work here (checked once).
+
+    They are the ops ``torch.compile`` emits on CPU (``torch.ops.mkldnn._convolution_pointwise``); a
+    small self-check against ``F.conv2d`` guards against a build or version without them.
+    """
+    global _ONEDNN_OK
+    if _ONEDNN_OK is None:
+        _ONEDNN_OK = False
+        try:
+            gen = torch.Generator().manual_seed(0)
+            x = torch.randn(2, 8, 5, 12, generator=gen).contiguous(memory_format=torch.channels_last)
+            w = torch.randn(16, 8, 2, 3, generator=gen).contiguous(memory_format=torch.channels_last)
+            b = torch.randn(16, generator=gen)
+            add = torch.randn(2, 16, 2, 6, generator=gen).contiguous(memory_format=torch.channels_last)
+            conv = _InferenceConv(w, b, stride=(1, 2), padding=(0, 1), dilation=(3, 1), pack=True)
+            with torch.inference_mode():
+                want = F.conv2d(x, w, b, (1, 2), (0, 1), (3, 1))
+                pairs = ((conv(x), want), (conv(x, relu=True), want.relu()),
+                         (conv(x, relu=True, add=add), (want + add).relu()))
+            _ONEDNN_OK = all(torch.allclose(got, ref, atol=1e-4) for got, ref in pairs)
+        except (AttributeError, NotImplementedError, RuntimeError, TypeError, ValueError) as exc:
+            log.debug("oneDNN packed convolutions unavailable (%s); using F.conv2d", exc)
+        log.debug("ST-GCN inference convolutions: %s", "oneDNN, packed weights" if _ONEDNN_OK else "F.conv2d")
+    return _ONEDNN_OK
+
+
+class _InferenceConv:
+    """One inference convolution (no autograd) with bias, optional ``+ add`` and ReLU.
+
+    With ``pack``, the weight is reordered once into oneDNN's blocked format on the first call (instead
+    of on every call, as ``F.conv2d`` does) and bias, addition and ReLU run as oneDNN post-ops;
+    otherwise ``F.conv2d`` then in-place ``add_`` / ``relu_``.
+    """
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, stride: tuple[int, ...] = (1, 1),
+                 padding: tuple[int, ...] = (0, 0), dilation: tuple[int, ...] = (1, 1), pack: bool = False) -> None:
+        self.weight = weight.contiguous(memory_format=torch.channels_last)
+        self.bias = bias.contiguous()
+        self.stride, self.padding, self.dilation = list(stride), list(padding), list(dilation)
+        self.pack = pack
+        self.packed: torch.Tensor | None = None
+
+    @classmethod
+    def folded(cls, conv: nn.Conv2d, bn: nn.BatchNorm2d, pack: bool) -> _InferenceConv:
+        """``conv`` (bias-free) followed by ``bn`` in eval mode, as one convolution."""
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        return cls(conv.weight * scale.view(-1, 1, 1, 1), bn.bias - bn.running_mean * scale, conv.stride,
+                   conv.padding, conv.dilation, pack)
+
+    def __call__(self, x: torch.Tensor, relu: bool = False, add: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.pack:
+            y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+            if add is not None:
+                y.add_(add)
+            return y.relu_() if relu else y
+        if self.packed is None:
+            self.packed = torch._C._nn.mkldnn_reorder_conv2d_weight(
+                self.weight.to_mkldnn(), self.padding, self.stride, self.dilation, 1, list(x.shape))
+        op = torch.ops.mkldnn._convolution_pointwise
+        if add is None:
+            return op(x, self.packed, self.bias, self.padding, self.stride, self.dilation, 1,
+                      "relu" if relu else "none", [], "")
+        return op.binary(x, add, self.packed, self.bias, self.padding, self.stride, self.dilation, 1, "add", None,
+                         "relu" if relu else None, [], "")
 
 
 @dataclass
@@ -126,9 +183,9 @@ class _Folded:
     """One block's inference weights: batch norms folded in, adjacency stacked."""
 
     adjacency: torch.Tensor
-    gcn: tuple[torch.Tensor, torch.Tensor]
-    tcn: tuple[torch.Tensor, torch.Tensor]
-    residual: tuple[torch.Tensor, torch.Tensor] | None
+    gcn: _InferenceConv
+    tcn: _InferenceConv
+    residual: _InferenceConv | None
 
 
 # ---------------------------------------------------------------------------------------------- modules
@@ -196,23 +253,17 @@ class STGCNBlock(nn.Module):
             h = h + self.bn_res(self.res(x))
         return F.relu(h)
 
-    def fold(self) -> _Folded:
+    def fold(self, pack: bool = False) -> _Folded:
         """Inference weights (eval mode): the batch norms folded into the convolutions."""
-        residual = _fold(self.res.weight, self.bn_res) if self.res is not None else None
-        return _Folded(self.adjacency().contiguous(), _fold(self.gcn.weight, self.bn_gcn),
-                       _fold(self.tcn.weight, self.bn_tcn), residual)
+        residual = _InferenceConv.folded(self.res, self.bn_res, pack) if self.res is not None else None
+        return _Folded(self.adjacency().contiguous(), _InferenceConv.folded(self.gcn, self.bn_gcn, pack),
+                       _InferenceConv.folded(self.tcn, self.bn_tcn, pack), residual)
 
     def forward_folded(self, x: torch.Tensor, f: _Folded) -> torch.Tensor:
         """Inference forward with :meth:`fold`'s weights (no autograd); equals :meth:`forward` in eval mode."""
-        h = _conv(aggregate(x, f.adjacency), *f.gcn, dilation=self.gcn.dilation, relu=True)
-        stride, padding = (1, self.stride), (0, self.padding)
-        if self.identity:
-            res = x
-        elif f.residual is not None:
-            res = _conv(x, *f.residual, stride=stride)
-        else:
-            res = None
-        return _conv(h, *f.tcn, stride=stride, padding=padding, relu=True, add=res)
+        h = f.gcn(aggregate(x, f.adjacency), relu=True)
+        res = x if self.identity else (f.residual(x) if f.residual is not None else None)
+        return f.tcn(h, relu=True, add=res)
 
 
 class STGCN(ActionModel):
@@ -243,8 +294,12 @@ class STGCN(ActionModel):
     """
 
     name = "stgcn"
-    #: windows per chunk in the inference fast path (keeps activations in cache; does not change results)
-    inference_chunk: int = 4
+    #: windows per chunk in the inference fast path; 0: automatic (:meth:`chunk_size`). Never changes results.
+    inference_chunk: int = 0
+    #: the automatic chunk's budget for one partition-aggregated first-stage activation
+    chunk_bytes: int = 6 << 20
+    #: let the inference fast path use oneDNN with weights packed once (when available; see the module notes)
+    pack_weights: bool = True
 
     def __init__(self, layout: KeypointLayout | str, in_channels: int, num_classes: int, num_people: int = 1, *,
                  width: float = 1.0, depth: int = 10, temporal_kernel: int = 9, strategy: str = "spatial",
@@ -266,6 +321,17 @@ class STGCN(ActionModel):
         self.classifier = nn.Linear(channels, self.num_classes)
         self._cache: tuple[tuple, list[_Folded]] | None = None
 
+    def train(self, mode: bool = True) -> STGCN:
+        """Set training mode; also drops the inference cache (batch-norm statistic updates in training
+        mode do not bump the version counters the cache checks)."""
+        self._cache = None
+        return super().train(mode)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_cache"] = None  # derived tensors (some in oneDNN's opaque layout): rebuilt on demand
+        return state
+
     def _to_blocks(self, x: torch.Tensor) -> torch.Tensor:
         """Normalised ``(N, T, P, K, C)`` -> ``(N * P, C, K, T)`` channels-last (one copy)."""
         n, t, p, k, c = x.shape
@@ -286,18 +352,35 @@ class STGCN(ActionModel):
         return self._head(h, x.shape[0])
 
     def _folded(self) -> list[_Folded]:
-        """The blocks' folded weights, recomputed when any parameter or buffer changed."""
-        key = tuple((id(t), t._version) for t in (*self.parameters(), *self.buffers()))
+        """The blocks' folded weights, recomputed after :meth:`train` / :meth:`eval` and whenever a parameter
+        or buffer was replaced or modified in place (``load_state_dict``, optimiser steps; not through
+        ``.data``)."""
+        key = (self.pack_weights, *((id(t), t._version) for t in (*self.parameters(), *self.buffers())))
         if self._cache is None or self._cache[0] != key:
             with torch.no_grad():
-                self._cache = (key, [block.fold() for block in self.blocks])
+                weight = self.classifier.weight
+                cpu_fp32 = weight.device.type == "cpu" and weight.dtype == torch.float32
+                pack = self.pack_weights and cpu_fp32 and _onednn_ready()
+                self._cache = (key, [block.fold(pack) for block in self.blocks])
         return self._cache[1]
+
+    def chunk_size(self, frames: int) -> int:
+        """Windows per chunk in the inference fast path for windows of ``frames`` frames.
+
+        :attr:`inference_chunk` when set, else as many windows as keep the largest first-stage
+        temporary (``P * S * C * K * T`` floats per window) within :attr:`chunk_bytes`.
+        """
+        if self.inference_chunk > 0:
+            return int(self.inference_chunk)
+        first = self.blocks[0]
+        per_window = 4 * self.num_people * first.A.shape[0] * first.tcn.out_channels * self.num_joints * frames
+        return max(1, self.chunk_bytes // max(1, per_window))
 
     def _forward_inference(self, x: torch.Tensor) -> torch.Tensor:
         folded = self._folded()
         scale, shift = self.input_norm.affine()
         scale, shift = scale.view(x.shape[2:]), shift.view(x.shape[2:])
-        step = max(1, int(self.inference_chunk))
+        step = self.chunk_size(x.shape[1])
         logits = []
         for start in range(0, x.shape[0], step):
             chunk = x[start:start + step]
