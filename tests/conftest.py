@@ -3,6 +3,7 @@ reason when it is absent."""
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -36,3 +37,20 @@ def data_file(data_dir: Path):
             pytest.skip(f"{rel} not in the real-data folder {data_dir}")
         return p
     return get
+
+
+def read_reference(name: str) -> tuple[list[tuple[str, tuple[int, ...]]], int, int]:
+    """``([(name, shape), ...], tensor count, value count)`` of a checkpoint listing in
+    ``../shared/reference``; skips the test when the file is absent."""
+    path = ROOT.parent / "shared" / "reference" / name
+    if not path.is_file():
+        pytest.skip(f"reference list {path} not found")
+    entries, header = [], []
+    for line in path.read_text().splitlines():
+        if line.startswith("#"):
+            header.append(line)
+        elif line.strip():
+            key, shape = line.split(" ", 1)
+            entries.append((key, tuple(ast.literal_eval(shape))))
+    counts = [int(w) for w in header[1].replace(",", " ").split() if w.isdigit()]
+    return entries, counts[0], counts[1]

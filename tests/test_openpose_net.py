@@ -6,13 +6,13 @@ The reference name lists are read-only facts about the published checkpoints
 
 from __future__ import annotations
 
-import ast
 import logging
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import read_reference
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -32,25 +32,8 @@ from actionpose.pose.openpose.weights import (
     read_state_dict,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 CMU_REF = "openpose_cmu_body_pose_model_pth.txt"
 LIGHT_REF = "openpose_lightweight_checkpoint_iter_370000.txt"
-
-
-def read_reference(name: str) -> tuple[list[tuple[str, tuple[int, ...]]], int, int]:
-    """``([(name, shape), ...], tensor count, float parameter count)`` from a reference file."""
-    path = REFERENCE / name
-    if not path.is_file():
-        pytest.skip(f"reference list {path} not found")
-    entries, header = [], []
-    for line in path.read_text().splitlines():
-        if line.startswith("#"):
-            header.append(line)
-        elif line.strip():
-            key, shape = line.split(" ", 1)
-            entries.append((key, tuple(ast.literal_eval(shape))))
-    counts = [int(w) for w in header[1].replace(",", " ").split() if w.isdigit()]
-    return entries, counts[0], counts[1]
 
 
 @pytest.fixture(scope="module")

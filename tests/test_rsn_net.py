@@ -6,12 +6,12 @@ The reference name list is a read-only fact about the official RSN-18 COCO 256x1
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from conftest import read_reference
 import torch
 from torch import nn
 
@@ -34,24 +34,7 @@ from actionpose.pose.rsn.weights import (
     require_checkpoint,
 )
 
-REFERENCE = (Path(__file__).resolve().parents[2] / "shared" / "reference"
-             / "rsn18_official_coco_256x192.txt")
 CROP = (256, 192)
-
-
-def read_reference() -> tuple[list[tuple[str, tuple[int, ...]]], int, int]:
-    """``([(name, shape), ...], tensor count, float count)`` from the reference file."""
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference list {REFERENCE} not found")
-    entries, header = [], []
-    for line in REFERENCE.read_text().splitlines():
-        if line.startswith("#"):
-            header.append(line)
-        elif line.strip():
-            key, shape = line.split(" ", 1)
-            entries.append((key, tuple(ast.literal_eval(shape))))
-    counts = [int(w) for w in header[1].replace(",", " ").split() if w.isdigit()]
-    return entries, counts[0], counts[1]
 
 
 def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
@@ -115,7 +98,7 @@ def crop() -> torch.Tensor:
 
 
 def test_state_dict_equals_reference_line_for_line(rsn18: RSN) -> None:
-    entries, n_tensors, n_values = read_reference()
+    entries, n_tensors, n_values = read_reference("rsn18_official_coco_256x192.txt")
     ours = [(k, tuple(v.shape)) for k, v in rsn18.state_dict().items()]
     assert len(entries) == n_tensors == 805
     for i, (ref, got) in enumerate(zip(entries, ours)):
