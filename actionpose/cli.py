@@ -13,9 +13,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from actionpose import __version__
+from actionpose.commands import add_task_parsers
+from actionpose.commands.options import (add_backend_args, extract_options, load_or_extract, progress_bar,
+                                         source_arg)
 from actionpose.errors import ActionPoseError, InputError
 
 log = logging.getLogger("actionpose")
@@ -25,61 +28,18 @@ FORMAT_SUFFIX = {"npz": ".npz", "table": ".parquet", "parquet": ".parquet", "csv
 WRITE_FORMAT = {"parquet": "table", "csv": "table"}
 
 
-def _progress_bar(desc: str, quiet: bool) -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
-    """A tqdm bar driven by the library's ``progress(done, total)`` callbacks (silent off a terminal)."""
-    from tqdm import tqdm
-
-    bar = tqdm(desc=desc, unit="frame", disable=True if quiet else None, leave=False, file=sys.stderr)
-
-    def update(done: int, total: int | None) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    return update, bar.close
-
-
-def _extract_options(args: argparse.Namespace):
-    from actionpose.pipeline import ExtractOptions
-
-    backend_options: dict[str, Any] = {}
-    if args.mode:
-        backend_options["mode"] = args.mode
-    if args.model_complexity is not None:
-        backend_options["model_complexity"] = args.model_complexity
-    if args.weights:
-        weights = Path(args.weights)
-        if not weights.is_file():
-            raise InputError(weights, "no such model file")
-        backend_options["model_path"] = weights
-    if args.detector_model:
-        task = Path(args.detector_model)
-        if not task.is_file():
-            raise InputError(task, "no such detector model file")
-        # top-down backends: person boxes from MediaPipe Tasks skeletons instead of OpenCV HOG
-        backend_options["detector"] = "backend"
-        backend_options["detector_options"] = {"backend": "mediapipe", "model_path": task,
-                                               "max_people": args.max_people or 4}
-    return ExtractOptions(backend=args.backend, backend_options=backend_options, max_people=args.max_people,
-                          fill_gap_s=args.fill_gap, smooth=not args.no_smooth)
-
-
-def _source(text: str) -> str | int:
-    return int(text) if text.isdigit() and not Path(text).exists() else text
-
-
 def cmd_extract(args: argparse.Namespace) -> int:
     from actionpose.batch import extract_many, find_videos, plan_outputs
     from actionpose.pipeline import extract_poses
     from actionpose.skeleton.io import save_poses
 
-    options = _extract_options(args)
+    options = extract_options(args)
     fmt = WRITE_FORMAT.get(args.format, args.format)
     out = Path(args.output)
     many = len(args.inputs) > 1 or any(Path(i).is_dir() for i in args.inputs)
     if not many:
-        source = _source(args.inputs[0])
-        update, close = _progress_bar("extract", args.quiet)
+        source = source_arg(args.inputs[0])
+        update, close = progress_bar("extract", args.quiet)
         try:
             seq = extract_poses(source, options, progress=update, max_frames=args.max_frames)
         finally:
@@ -121,7 +81,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         return 0
     if out.suffix.lower() != ".mp4":
         raise InputError(out, "the rendered video must be an .mp4 (or a .png for one frame)")
-    update, close = _progress_bar("render", args.quiet)
+    update, close = progress_bar("render", args.quiet)
     try:
         render_video(args.video, seq, out, min_score=args.min_score, progress=update)
     finally:
@@ -181,7 +141,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from actionpose.demo import run_demo
 
-    update, close = _progress_bar("demo", args.quiet)
+    update, close = progress_bar("demo", args.quiet)
     try:
         report = run_demo(Path(args.output), progress=update)
     finally:
@@ -197,7 +157,7 @@ def _training_clips(path: str, args: argparse.Namespace) -> list:
 
     data = Path(path)
     if data.is_dir():
-        update, close = _progress_bar("extract", args.quiet)
+        update, close = progress_bar("extract", args.quiet)
         try:
             return clips_from_folder(data)
         finally:
@@ -254,22 +214,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from actionpose.batch import VIDEO_SUFFIXES
     from actionpose.models.classifier import ActionClassifier
-    from actionpose.skeleton.io import load_poses
 
     clf = ActionClassifier.load(args.model)
     source = Path(args.input)
-    if source.suffix.lower() in VIDEO_SUFFIXES:
-        from actionpose.pipeline import extract_poses
-
-        update, close = _progress_bar("extract", args.quiet)
-        try:
-            seq = extract_poses(source, progress=update)
-        finally:
-            close()
-    else:
-        seq = load_poses(source)
+    seq = load_or_extract(source, args)
     steps = clf.predict_windows(seq)
     if args.json:
         print(json.dumps({"input": str(source), "model": str(args.model), "classes": clf.classes_.tolist(),
@@ -309,19 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("inputs", nargs="+", help="video file(s), folder(s), a camera index or a stream URL")
     e.add_argument("-o", "--output", required=True,
                    help="pose file (.npz .parquet .csv .json) or folder; a folder when several inputs are given")
-    e.add_argument("--backend", default="mediapipe", help="pose backend (see `actionpose list backends`)")
-    e.add_argument("--mode", help="backend mode, e.g. mediapipe: pose | holistic | hands")
-    e.add_argument("--weights", "--model", dest="weights", help="model file (.task for MediaPipe several-person)")
-    e.add_argument("--detector-model", metavar="TASK",
-                   help="top-down backends (rsn): find people with this MediaPipe PoseLandmarker .task "
-                        "model instead of OpenCV's HOG detector")
-    e.add_argument("--max-people", type=int,
-                   help="most people tracked at once (default: the backend's; 1 for MediaPipe Pose)")
-    e.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe Pose complexity")
+    add_backend_args(e)
     e.add_argument("--format", choices=sorted(FORMAT_SUFFIX), help="output format (default: from the suffix)")
     e.add_argument("--workers", type=int, help="parallel clips for folders (default: one per core)")
-    e.add_argument("--fill-gap", type=float, default=0.25, help="interpolate gaps up to this many seconds")
-    e.add_argument("--no-smooth", action="store_true", help="skip One-Euro smoothing")
     e.add_argument("--max-frames", type=int, help="stop after this many frames (cameras, quick tries)")
     e.set_defaults(func=cmd_extract)
 
@@ -373,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("model")
     pr.add_argument("input")
     pr.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    add_backend_args(pr)
     pr.set_defaults(func=cmd_predict)
 
     ex = sub.add_parser("export", help="export a torch model to ONNX (checked with onnxruntime)")
@@ -383,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="extract and render the built-in example clip")
     d.add_argument("-o", "--output", default="actionpose-demo", help="output folder (default ./actionpose-demo)")
     d.set_defaults(func=cmd_demo)
+    add_task_parsers(sub)
     return p
 
 

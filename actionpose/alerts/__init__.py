@@ -1,0 +1,1 @@
+"""Alerting: an alert manager (debounce, cooldown, escalation, ignore zones) and durable sinks."""
