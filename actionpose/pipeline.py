@@ -42,6 +42,9 @@ class ExtractOptions:
         One-Euro smoothing of the tracked coordinates.
     threaded_decode
         Decode the next frames while the backend works on the current one.
+    crop
+        ``(x, y, width, height)`` region of every frame given to the backend (a camera's corner, one
+        half of a side-by-side video); coordinates stay those of the full frame.
     """
 
     backend: str = "mediapipe"
@@ -50,6 +53,7 @@ class ExtractOptions:
     fill_gap_s: float = 0.25
     smooth: bool = True
     threaded_decode: bool = True
+    crop: tuple[int, int, int, int] | None = None
 
 
 def extract_poses(source: str | Path | int, options: ExtractOptions | None = None,
@@ -73,7 +77,12 @@ def extract_poses(source: str | Path | int, options: ExtractOptions | None = Non
         frames = itertools.islice(reader, max_frames)
         for batch in iter(lambda: list(itertools.islice(frames, backend.batch_size)), []):
             images, times = [f.image for f in batch], [f.timestamp_s for f in batch]
-            detections += backend.process_batch(images, times)
+            if options.crop is not None:
+                images = [_cropped(image, options.crop, source) for image in images]
+            found = backend.process_batch(images, times)
+            if options.crop is not None:
+                found = [_uncropped(d, options.crop) for d in found]
+            detections += found
             timestamps += times
             if progress is not None:
                 progress(batch[-1].index + 1, total)
@@ -90,3 +99,20 @@ def extract_poses(source: str | Path | int, options: ExtractOptions | None = Non
         seq = smooth(seq)
     log.info("extracted %s from %s", seq, source)
     return seq
+
+
+def _cropped(image: np.ndarray, crop: tuple[int, int, int, int], source: str | Path | int) -> np.ndarray:
+    x, y, w, h = crop
+    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > image.shape[1] or y + h > image.shape[0]:
+        raise InputError(source, f"crop {x},{y},{w},{h} is not inside the {image.shape[1]}x{image.shape[0]} frame")
+    return np.ascontiguousarray(image[y:y + h, x:x + w])
+
+
+def _uncropped(detections: np.ndarray, crop: tuple[int, int, int, int]) -> np.ndarray:
+    """Detections in crop pixels -> full-frame pixels (NaN stays NaN)."""
+    if not len(detections):
+        return detections
+    out = np.array(detections, dtype=np.float32, copy=True)
+    out[..., 0] += crop[0]
+    out[..., 1] += crop[1]
+    return out

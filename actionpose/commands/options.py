@@ -42,6 +42,18 @@ def add_backend_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe Pose complexity")
     p.add_argument("--fill-gap", type=float, default=0.25, help="interpolate gaps up to this many seconds")
     p.add_argument("--no-smooth", action="store_true", help="skip One-Euro smoothing")
+    p.add_argument("--crop", type=_crop, metavar="X,Y,W,H",
+                   help="give the backend only this region of each frame (coordinates stay full-frame)")
+
+
+def _crop(text: str) -> tuple[int, int, int, int]:
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"crop must be X,Y,WIDTH,HEIGHT in pixels, got {text!r}") from None
+    if w <= 0 or h <= 0 or x < 0 or y < 0:
+        raise argparse.ArgumentTypeError(f"crop {text!r} needs x, y >= 0 and a positive width and height")
+    return x, y, w, h
 
 
 def extract_options(args: argparse.Namespace):
@@ -67,7 +79,7 @@ def extract_options(args: argparse.Namespace):
         backend_options["detector_options"] = {"backend": "mediapipe", "model_path": task,
                                                "max_people": args.max_people or 4}
     return ExtractOptions(backend=args.backend, backend_options=backend_options, max_people=args.max_people,
-                          fill_gap_s=args.fill_gap, smooth=not args.no_smooth)
+                          fill_gap_s=args.fill_gap, smooth=not args.no_smooth, crop=args.crop)
 
 
 def source_arg(text: str) -> str | int:
