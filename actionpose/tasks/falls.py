@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 #: shoulder-centre-to-hip-centre length as a fraction of standing height (anthropometric tables: shoulder
 #: height about 0.82 H, hip height about 0.53 H)
 TORSO_FRACTION = 0.29
+#: hip height as a fraction of standing height (the floor line below the hips of an upright person)
+HIP_FRACTION = 0.53
+#: shoulders at least this high over the floor line: standing (seated is 0.5-0.65)
+STANDING_HEIGHT = 0.7
 
 _HEAD = ("nose", "head", "head_top", "left_eye", "right_eye", "left_ear", "right_ear")
 _SHOULDERS = ("left_shoulder", "right_shoulder")
@@ -125,6 +129,7 @@ class FallConfig:
     impact_velocity: float = 0.8
     collapse_velocity: float = 0.4
     low_height: float = 0.3
+    upright_angle: float = 30.0
     max_fall_s: float = 2.0
     confirm_s: float = 1.0
     still_motion: float = 0.15
@@ -276,6 +281,7 @@ class _Track:
         self.cfg = cfg
         self.state = FallState.UNKNOWN
         self.upright_torso: deque[tuple[float, float]] = deque()  # (t, torso px) while upright
+        self._torso_median: float | None = None
         self.history: deque[tuple[float, float, np.ndarray | None]] = deque()  # (t, upper y, joints)
         self.floor_y: float | None = None
         self.torso_px: float | None = None
@@ -299,8 +305,11 @@ class _Track:
             self.max_torso_px = max(self.max_torso_px, torso_now)
         while self.upright_torso and self.upright_torso[0][0] < t - cfg.scale_window_s:
             self.upright_torso.popleft()
+            self._torso_median = None
         if self.upright_torso:
-            torso = float(np.median([v for _, v in self.upright_torso]))
+            if self._torso_median is None:  # recomputed only when the window changed
+                self._torso_median = float(np.median([v for _, v in self.upright_torso]))
+            torso = self._torso_median
         elif self.torso_px is not None:
             torso = self.torso_px
         else:
@@ -326,7 +335,7 @@ class _Track:
         elif self.floor_y is not None:
             floor = self.floor_y
         elif np.isfinite(f.hip).all():
-            floor = f.hip[1] + 0.53 * H
+            floor = f.hip[1] + HIP_FRACTION * H
         else:
             floor = upper[1] + 0.8 * H
         height = (floor - upper[1]) / H
@@ -341,15 +350,22 @@ class _Track:
             while len(self.poses) > keep:
                 self.poses.popleft()
 
-        low = height < cfg.low_height
+        # sitting up on the floor (torso upright and seen at full length) is low but not down
+        sitting_up = np.isfinite(angle) and angle < cfg.upright_angle and self.torso_px is not None \
+            and torso_now > 0.75 * self.torso_px
+        low = height < cfg.low_height and not sitting_up
         high = height > cfg.recover_height
         self.low_since = (self.low_since if self.low_since is not None else t) if low else None
         self.high_since = (self.high_since if self.high_since is not None else t) if high else None
         self._step(t, low, descent, height, motion, point)
-        if self.state == FallState.UPRIGHT and high and np.isfinite(torso_now) and angle < 35:
+        if self.state == FallState.UPRIGHT and high and np.isfinite(torso_now) and angle < cfg.upright_angle:
             self.upright_torso.append((t, torso_now))
-            if np.isfinite(f.foot_y):
-                self.floor_y = f.foot_y if self.floor_y is None else 0.8 * self.floor_y + 0.2 * f.foot_y
+            self._torso_median = None
+            standing = height > STANDING_HEIGHT
+            foot = f.foot_y if np.isfinite(f.foot_y) else f.hip[1] + HIP_FRACTION * H \
+                if standing and np.isfinite(f.hip).all() else float("nan")
+            if np.isfinite(foot):
+                self.floor_y = foot if self.floor_y is None else 0.8 * self.floor_y + 0.2 * foot
         self.last_t = t
         self.last_height = height
         return FallStatus(self.person, t, self.state, height, descent, angle, aspect, motion, point, self.event)
@@ -387,7 +403,7 @@ class _Track:
         if state in (FallState.UNKNOWN, FallState.UPRIGHT, FallState.RECOVERED):
             if state == FallState.RECOVERED and t >= self.recovered_until:
                 state = FallState.UPRIGHT
-            if state == FallState.UNKNOWN:
+            if state == FallState.UNKNOWN or (state == FallState.UPRIGHT and low):
                 state = FallState.LYING if low else FallState.UPRIGHT
             if fast and not low:
                 state = FallState.FALLING
