@@ -13,7 +13,9 @@ from actionpose.datasets.kinetics_skeleton import load_kinetics_skeleton
 from actionpose.datasets.ntu import load_ntu
 from actionpose.datasets.thingx import load_thingx
 from actionpose.datasets.urfall import load_urfall, urfall_segments
+from actionpose.datasets.mlkit_fitness import load_mlkit_fitness
 
 __all__ = ["gmdcsa24_csv_segments", "gmdcsa24_segments", "load_body25_static", "load_form_correction",
            "load_gmdcsa24", "load_holistic_signs", "load_kinetics_skeleton", "load_ntu", "load_thingx",
            "load_urfall", "urfall_segments"]
+__all__ += ["load_mlkit_fitness"]
