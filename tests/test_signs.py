@@ -1,0 +1,280 @@
+"""Signs: hand normalisation, static and dynamic sign classifiers, segmentation, the ``signs`` command."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actionpose.cli import main
+from actionpose.models.store import ModelFileError
+from actionpose.skeleton.io import save_poses
+from actionpose.skeleton.layouts import HOLISTIC
+from actionpose.skeleton.sequence import PoseSequence
+from actionpose.tasks.signs import (UNKNOWN, DynamicSignClassifier, StaticSignClassifier, builtin_model_path,
+                                   hand_size, hands_of, load_builtin, normalize_hand, segment_stream, transcribe,
+                                   transcribe_stream)
+
+FINGER_X = (-0.45, -0.15, 0.0, 0.15, 0.3)  # thumb, index, middle, ring, pinky (right hand, palm to camera)
+
+
+def make_hand(extended=(1, 1, 1, 1, 1), scale=1.0, at=(0.0, 0.0), mirror=False, rng=None) -> np.ndarray:
+    """A right hand pointing up (image y down), ``(21, 3)`` x, y, score; ``mirror`` makes a left hand."""
+    pts = [(0.0, 0.0)]
+    for f, (x, ext) in enumerate(zip(FINGER_X, extended)):
+        if f == 0:
+            steps = [(-0.25, -0.3), (-0.45, -0.55), (-0.65, -0.75), (-0.85, -0.95)] if ext else \
+                [(-0.25, -0.3), (-0.4, -0.55), (-0.25, -0.75), (-0.05, -0.85)]
+        else:
+            base = -1.0 + 0.1 * abs(x)
+            steps = [(x, base), (x, base - 0.4), (x, base - 0.7), (x, base - 1.0)] if ext else \
+                [(x, base), (x, base - 0.3), (x, base - 0.1), (x, base + 0.15)]
+        pts += steps
+    xy = np.array(pts, dtype=np.float64)
+    if rng is not None:
+        xy += rng.normal(0, 0.03, xy.shape)
+    if mirror:
+        xy[:, 0] *= -1
+    xy = xy * scale + np.asarray(at)
+    return np.concatenate([xy, np.ones((21, 1))], axis=1).astype(np.float32)
+
+
+SHAPES = {"open": (1, 1, 1, 1, 1), "fist": (0, 0, 0, 0, 0), "point": (0, 1, 0, 0, 0), "vee": (0, 1, 1, 0, 0)}
+
+
+def hand_samples(n: int = 30, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for name, ext in SHAPES.items():
+        for _ in range(n):
+            X.append(make_hand(ext, scale=rng.uniform(20, 120), at=rng.uniform(100, 500, 2), rng=rng))
+            y.append(name)
+    return np.stack(X), np.array(y)
+
+
+# ----------------------------------------------------------------------------------------------- normalisation
+def test_normalize_hand_centres_scales_and_mirrors() -> None:
+    hand = make_hand(scale=57.0, at=(300, 200))
+    norm = normalize_hand(hand)
+    assert norm.shape == (21, 2)
+    np.testing.assert_allclose(norm[0], 0, atol=1e-6)
+    assert hand_size(hand) == pytest.approx(57.0 * 1.0, rel=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(norm[9]), 1.0, rtol=1e-5)  # middle MCP one hand size away
+    # the same shape at another size and place, and a left hand mirrored back, give the same canonical hand
+    np.testing.assert_allclose(normalize_hand(make_hand(scale=13.0, at=(5, 900))), norm, atol=1e-5)
+    left = make_hand(scale=80.0, at=(50, 60), mirror=True)
+    assert not np.allclose(normalize_hand(left), norm, atol=1e-3)
+    np.testing.assert_allclose(normalize_hand(left, left=True), norm, atol=1e-5)
+    # 3-D: z is scaled by the same size; batch with a per-hand left flag
+    xyz = np.concatenate([hand[:, :2], np.full((21, 1), 5.7), hand[:, 2:]], axis=1)
+    assert normalize_hand(xyz, dims=3)[5, 2] == pytest.approx(0.0, abs=1e-6)
+    batch = normalize_hand(np.stack([hand, left]), left=np.array([False, True]))
+    np.testing.assert_allclose(batch[0], batch[1], atol=1e-5)
+
+
+def test_normalize_hand_missing_and_bad_shapes() -> None:
+    hand = make_hand()
+    hand[9, :2] = np.nan
+    assert np.isnan(normalize_hand(hand)).all()
+    degenerate = np.zeros((21, 3), np.float32)
+    assert np.isnan(normalize_hand(degenerate)).all()
+    with pytest.raises(ValueError):
+        normalize_hand(np.zeros((20, 3)))
+    with pytest.raises(ValueError):
+        normalize_hand(np.zeros((21, 2)), dims=3)
+
+
+def test_hands_of_reads_every_hand_layout() -> None:
+    right = make_hand(scale=40, at=(300, 300))
+    left = make_hand(scale=40, at=(100, 300), mirror=True)
+    hol = np.full((2, 1, HOLISTIC.num_joints, 3), np.nan, np.float32)
+    hol[..., 2] = 0
+    hol[0, 0, HOLISTIC.index("left_hand_wrist"):HOLISTIC.index("left_hand_wrist") + 21] = left
+    hol[1, 0, HOLISTIC.index("right_hand_wrist"):HOLISTIC.index("right_hand_wrist") + 21] = right
+    hands = hands_of(PoseSequence(hol, "holistic", 30.0))
+    assert hands.points.shape == (2, 1, 2, 21, 3)
+    assert hands.present[:, 0].tolist() == [[True, False], [False, True]]
+    canon = hands.normalized()
+    np.testing.assert_allclose(canon[0, 0, 0], canon[1, 0, 1], atol=1e-5)  # left hand mirrored = right hand
+    one = hands_of(PoseSequence(right[None, None], "hand21", 30.0), side="left")
+    assert one.present[0, 0].tolist() == [True, False]
+    with pytest.raises(ValueError):
+        hands_of(PoseSequence(right[None, None], "hand21", 30.0), side="middle")
+
+
+# ----------------------------------------------------------------------------------------------- static signs
+def test_static_classifier_fits_predicts_and_round_trips(tmp_path: Path) -> None:
+    X, y = hand_samples()
+    clf = StaticSignClassifier().fit(X, y)
+    Xt, yt = hand_samples(10, seed=1)
+    assert (clf.predict(Xt) == yt).mean() >= 0.95
+    # left hands, mirrored back by the left flag, are read like right hands
+    lefts = Xt.copy()
+    lefts[..., 0] *= -1
+    assert (clf.predict(lefts, left=True) == yt).mean() >= 0.95
+    proba = clf.predict_proba(Xt)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    missing = Xt[:2].copy()
+    missing[0, 0, :2] = np.nan
+    assert clf.predict(missing)[0] == UNKNOWN and clf.predict(missing)[1] == yt[1]
+    path = clf.save(tmp_path / "hands.apm")
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["estimator.skops", "header.json"]
+        assert json.loads(zf.read("header.json"))["kind"] == "static-signs"
+    again = StaticSignClassifier.load(path)
+    np.testing.assert_allclose(again.predict_proba(Xt), proba, atol=1e-9)
+    with pytest.raises(ModelFileError):
+        DynamicSignClassifier.load(path)
+    with pytest.raises(ValueError):
+        StaticSignClassifier().fit(X[:3], ["a"] * 3)
+    with pytest.raises(ValueError):
+        StaticSignClassifier(features="angles").fit(X, y)
+
+
+def test_builtin_asl_model_is_small_and_complete() -> None:
+    path = builtin_model_path()
+    assert path.is_file() and path.stat().st_size < 2_000_000
+    clf = load_builtin()
+    assert list(clf.classes_) == [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    assert (path.parent / "MODEL_CARD.md").is_file()
+    with pytest.raises(ValueError):
+        builtin_model_path("klingon")
+
+
+def test_transcribe_groups_held_shapes_with_times() -> None:
+    X, y = hand_samples()
+    clf = StaticSignClassifier().fit(X, y)
+    rng = np.random.default_rng(5)
+    frames = [make_hand(SHAPES["open"], 60, (300, 300), rng=rng) for _ in range(15)]
+    frames += [np.full((21, 3), np.nan, np.float32)] * 6  # hand leaves for 0.2 s
+    frames += [make_hand(SHAPES["point"], 60, (300, 300), mirror=True, rng=rng) for _ in range(12)]
+    data = np.stack(frames)
+    data[np.isnan(data[..., 0]), 2] = 0
+    hands = np.full((len(data), 1, 42, 3), np.nan, np.float32)
+    hands[..., 2] = 0
+    hands[:15, 0, 21:] = data[:15]  # right hand
+    hands[21:, 0, :21] = data[21:]  # left hand
+    events = transcribe(clf, PoseSequence(hands, "hands", 30.0), min_duration_s=0.2)
+    assert [e.label for e in events] == ["open", "point"]
+    assert [e.hand for e in events] == ["right", "left"]
+    assert events[0].start_s == pytest.approx(0.0) and events[0].end_s == pytest.approx(0.5)
+    assert events[1].start_s == pytest.approx(0.7) and events[1].end_s == pytest.approx(1.1)
+    assert all(0.5 < e.confidence <= 1 for e in events)
+    assert [e.label for e in transcribe(clf, PoseSequence(hands, "hands", 30.0), threshold=1.01)] == [UNKNOWN] * 2
+
+
+# ----------------------------------------------------------------------------------------------- dynamic signs
+def body_frame(scale: float, centre: tuple[float, float]) -> np.ndarray:
+    """A still upper body in the holistic layout (shoulders 2 * scale apart), ``(75, 3)``."""
+    frame = np.full((HOLISTIC.num_joints, 3), np.nan, np.float32)
+    frame[:, 2] = 0
+    cx, cy = centre
+    for name, (dx, dy) in {"left_shoulder": (1, 0), "right_shoulder": (-1, 0), "nose": (0, -1.2),
+                           "left_hip": (0.8, 3), "right_hip": (-0.8, 3)}.items():
+        frame[HOLISTIC.index(name)] = (cx + dx * scale, cy + dy * scale, 1)
+    return frame
+
+
+def sign_clip(sign: str, frames: int = 30, scale: float = 50.0, centre=(320.0, 240.0), left_handed=False,
+              seed: int = 0, still: int = 0) -> np.ndarray:
+    """A holistic clip: the dominant hand moves up ("up") or across ("across"), a fist or an open hand."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for t in range(frames):
+        frame = body_frame(scale, centre)
+        s = min(max(t - still, 0) / max(frames - 2 * still - 1, 1), 1.0)
+        if sign == "up":
+            pos, shape = (-0.8, 2.5 - 3.0 * s), SHAPES["open"]
+        else:
+            pos, shape = (-1.5 + 2.0 * s, 1.0), SHAPES["fist"]
+        x = pos[0] * (-1 if left_handed else 1)
+        hand = make_hand(shape, 0.35 * scale, (centre[0] + x * scale, centre[1] + pos[1] * scale),
+                         mirror=left_handed, rng=rng)
+        side = "left_hand_wrist" if left_handed else "right_hand_wrist"
+        frame[HOLISTIC.index(side):HOLISTIC.index(side) + 21] = hand
+        out.append(frame)
+    return np.stack(out)[:, None]
+
+
+def test_dynamic_classifier_is_invariant_to_distance_and_handedness(tmp_path: Path) -> None:
+    train = [PoseSequence(sign_clip(s, seed=i), "holistic", 30.0) for s in ("up", "across") for i in range(6)]
+    labels = ["up"] * 6 + ["across"] * 6
+    clf = DynamicSignClassifier().fit(train, labels)
+    other_signer = [PoseSequence(sign_clip(s, scale=110, centre=(900, 500), left_handed=True, seed=40 + i),
+                                 "holistic", 30.0) for s in ("up", "across") for i in range(3)]
+    assert clf.predict(other_signer).tolist() == ["up"] * 3 + ["across"] * 3
+    again = DynamicSignClassifier.load(clf.save(tmp_path / "dyn.apm"))
+    np.testing.assert_allclose(again.predict_proba(other_signer), clf.predict_proba(other_signer), atol=1e-9)
+    with pytest.raises(ModelFileError):
+        StaticSignClassifier.load(tmp_path / "dyn.apm")
+
+
+def stream_of(*parts: np.ndarray) -> PoseSequence:
+    return PoseSequence(np.concatenate(parts), "holistic", 30.0)
+
+
+def test_segmentation_and_transcript_of_a_stream() -> None:
+    train = [PoseSequence(sign_clip(s, seed=i), "holistic", 30.0) for s in ("up", "across") for i in range(6)]
+    clf = DynamicSignClassifier().fit(train, ["up"] * 6 + ["across"] * 6)
+    rest = np.repeat(body_frame(50.0, (320.0, 240.0))[None, None], 30, axis=0)  # 1 s, no hands
+    seq = stream_of(rest, sign_clip("up", seed=9), rest, sign_clip("across", 45, seed=8, still=8), rest)
+    segments = segment_stream(seq)
+    assert len(segments) == 2
+    assert abs(segments[0].start - 30) <= 3 and abs(segments[0].stop - 60) <= 3
+    assert 90 <= segments[1].start <= 100 and 128 <= segments[1].stop <= 136  # held ends are not part of it
+    events = transcribe_stream(clf, seq)
+    assert [e.label for e in events] == ["up", "across"]
+    assert events[0].start_s == pytest.approx(1.0, abs=0.1)
+    assert [e.label for e in transcribe_stream(clf, seq, threshold=1.01)] == [UNKNOWN, UNKNOWN]
+    assert segment_stream(stream_of(rest)) == []
+
+
+# ----------------------------------------------------------------------------------------------- command
+@pytest.fixture
+def cli():
+    def run(argv: list[str], capsys) -> tuple[int, str, str]:
+        code = main(["-q", *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+def test_signs_train_and_transcribe_pose_files(tmp_path: Path, cli, capsys) -> None:
+    for sign in ("up", "across"):
+        (tmp_path / "mine" / sign).mkdir(parents=True)
+        for i in range(4):
+            save_poses(PoseSequence(sign_clip(sign, seed=i), "holistic", 30.0), tmp_path / "mine" / sign / f"{i}.npz")
+    rest = np.repeat(body_frame(50.0, (320.0, 240.0))[None, None], 20, axis=0)
+    stream = save_poses(stream_of(rest, sign_clip("across", seed=20), rest, sign_clip("up", seed=21), rest),
+                        tmp_path / "stream.npz")
+    model = tmp_path / "mine.apm"
+    code, out, err = cli(["signs", "train", str(tmp_path / "mine"), "-o", str(model)], capsys)
+    assert code == 0, err
+    assert "dynamic sign model, 2 signs" in out and model.is_file()
+    code, out, err = cli(["signs", str(stream), "--model", str(model), "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["kind"] == "dynamic-signs" and sorted(doc["classes"]) == ["across", "up"]
+    assert [s["label"] for s in doc["signs"]] == ["across", "up"]
+    assert all(set(s) == {"start_s", "end_s", "label", "confidence", "hand"} for s in doc["signs"])
+    assert doc["signs"][0]["start_s"] < doc["signs"][1]["start_s"]
+    code, out, err = cli(["signs", str(stream), "--model", str(model)], capsys)
+    assert code == 0 and "transcript: across up" in out
+
+
+def test_signs_bad_input_is_one_line(tmp_path: Path, cli, capsys) -> None:
+    code, _, err = cli(["signs", str(tmp_path / "nope.npz")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "no such file" in err
+    (tmp_path / "one" / "a").mkdir(parents=True)
+    code, _, err = cli(["signs", "train", str(tmp_path / "one"), "-o", str(tmp_path / "m.apm")], capsys)
+    assert code == 2 and "at least two sign folders" in err and not (tmp_path / "m.apm").exists()
+    code, _, err = cli(["signs", "train", str(tmp_path / "one")], capsys)
+    assert code == 2 and "usage" in err
+    bogus = tmp_path / "bogus.apm"
+    bogus.write_bytes(b"not a zip")
+    seq = save_poses(PoseSequence(sign_clip("up"), "holistic", 30.0), tmp_path / "clip.npz")
+    code, _, err = cli(["signs", str(seq), "--model", str(bogus)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "bogus.apm" in err

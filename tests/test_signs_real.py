@@ -1,0 +1,77 @@
+"""Signs on the shared real data (skipped when absent); floors a little under the measured figures.
+
+Measured with ``python benchmarks/signs_acceptance.py``: ASL 75/25 96.5 %, hand gestures 75/25
+92.2 %, photos with a hand found 38/40, leave-one-signer-out on hello/thanks 83.8 %.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import confusion_matrix
+
+from actionpose.datasets import load_asl_alphabet, load_hand_gestures, load_holistic_signs
+from actionpose.datasets.asl_alphabet import split_in_time
+from actionpose.tasks.signs import DynamicSignClassifier, StaticSignClassifier, load_builtin, transcribe
+
+
+@pytest.fixture(scope="module")
+def asl(data_dir):
+    path = data_dir / "signs/asl_alphabet/asl_alphabet_landmarks.npz"
+    if not path.is_file():
+        pytest.skip("signs/asl_alphabet not in the real-data folder")
+    return load_asl_alphabet(path)
+
+
+def test_asl_alphabet_temporal_split_and_look_alikes(asl) -> None:
+    assert len(asl) == 26 and sum(c.seq.num_frames for c in asl) == 8399
+    Xtr, ytr, Xte, yte = split_in_time(asl)
+    pred = StaticSignClassifier().fit(Xtr, ytr).predict(Xte)
+    assert (pred == yte).mean() >= 0.94  # measured 0.9652
+    letters = sorted(set(ytr))
+    cm = confusion_matrix(yte, pred, labels=letters)
+    for a, b in [("M", "N"), ("U", "V"), ("A", "S"), ("E", "S"), ("K", "V")]:
+        i, j = letters.index(a), letters.index(b)
+        assert cm[i, j] + cm[j, i] <= 4, (a, b, cm[i, j], cm[j, i])  # measured 0 for each pair
+
+
+def test_builtin_model_reads_the_alphabet_as_a_transcript(asl) -> None:
+    from actionpose.skeleton.sequence import PoseSequence
+
+    clf = load_builtin()
+    # the last 40 frames of C, then of L, then of Y as one stream
+    data = np.concatenate([c.seq.data[-40:] for c in asl if c.label in ("C", "L", "Y")])
+    events = transcribe(clf, PoseSequence(data, "hand21", 30.0))
+    assert [e.label for e in events] == ["C", "L", "Y"]
+    assert events[1].start_s == pytest.approx(40 / 30, abs=0.1)
+
+
+def test_hand_gestures_held_out(data_file) -> None:
+    clips = load_hand_gestures(data_file("signs/hand_gestures"))
+    assert [c.label for c in clips] == ["Open", "Close", "Pointer"]
+    Xtr, ytr, Xte, yte = split_in_time(clips)
+    assert (StaticSignClassifier().fit(Xtr, ytr).predict(Xte) == yte).mean() >= 0.90  # measured 0.9218
+
+
+def test_holistic_signs_leave_one_signer_out(data_file) -> None:
+    clips = load_holistic_signs(data_file("signs/holistic_sequences"))
+    groups = np.array([c.group for c in clips])
+    labels = np.array([c.label for c in clips])
+    keep = np.isin(labels, ["hello", "thanks"])
+    hits = {}
+    for signer in ("signer_AbtgCoder", "signer_IlkerDEMIR-s"):
+        train, test = keep & (groups != signer), keep & (groups == signer)
+        clf = DynamicSignClassifier().fit([c.seq for c, k in zip(clips, train) if k], labels[train])
+        hits[signer] = (clf.predict([c.seq for c, k in zip(clips, test) if k]) == labels[test]).mean()
+    assert hits["signer_AbtgCoder"] >= 0.88 and hits["signer_IlkerDEMIR-s"] >= 0.9  # measured 0.933, 0.950
+
+
+def test_gesture_photos_hands_found(data_file) -> None:
+    pytest.importorskip("mediapipe")
+    from actionpose.tasks.signs.extract import poses_from_images
+    from actionpose.tasks.signs.normalize import hands_of
+
+    files = sorted(data_file("signs/gesture_images").glob("*/*.jpg"))
+    assert len(files) == 40
+    found = hands_of(poses_from_images(files)).present.any(axis=(1, 2))
+    assert found.mean() >= 0.9  # measured 38 / 40 (36 / 40 without the tile retry)
