@@ -5,13 +5,6 @@ honest split must keep on one side (signer, performer, recording). ``datasets/RE
 repository root lists each set's licence, where to get it and how to split it.
 """
 
-from actionpose.datasets.body25_static import load_body25_static
-from actionpose.datasets.form_correction import load_form_correction
-from actionpose.datasets.gmdcsa24 import gmdcsa24_csv_segments, gmdcsa24_segments, load_gmdcsa24
-from actionpose.datasets.holistic_signs import load_holistic_signs
-from actionpose.datasets.kinetics_skeleton import load_kinetics_skeleton
-from actionpose.datasets.ntu import load_ntu
-from actionpose.datasets.thingx import load_thingx
 from actionpose.datasets.asl_alphabet import load_asl_alphabet, load_hand_gestures
 from actionpose.datasets.body25_static import load_body25_static
 from actionpose.datasets.form_correction import load_form_correction
