@@ -1,0 +1,36 @@
+"""The shared analysis runner: every task on one sequence, a task that does not apply never stops the others."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actionpose.analysis import TASKS, AnalysisOptions, analyze_sequence, check_tasks
+from actionpose.tasks.falls import FallConfig
+from fall_scenes import scene, sequence
+
+
+def test_every_task_runs_and_inapplicable_ones_say_why():
+    seq = sequence(scene([("lying", 0.7, 4.0)]))
+    seq.meta["source"] = "fall.npz"
+    result = analyze_sequence(seq, TASKS)
+    assert list(result.outcomes) == list(TASKS)
+    falls = result.outcomes["falls"]
+    assert falls.ok and falls.summary["falls"] == 1 and len(falls.result.events) == 1
+    assert "hand landmarks" in result.outcomes["signs"].error
+    row = result.summary_row()
+    assert row["source"] == "fall.npz" and row["falls.falls"] == 1 and "signs.error" in row
+    json.dumps(result.to_dict())                         # the document is JSON-ready
+
+
+def test_options_reach_the_tasks():
+    seq = sequence(scene([("lying", 0.7, 4.0)]))
+    strict = AnalysisOptions(fall_config=FallConfig(impact_velocity=9, collapse_velocity=9))
+    assert analyze_sequence(seq, ["falls"], strict).outcomes["falls"].summary["falls"] == 0
+
+
+def test_unknown_task_is_refused():
+    with pytest.raises(ValueError, match="unknown task"):
+        check_tasks(["falls", "dance"])
+    assert check_tasks(["gait", "falls", "gait"]) == ["gait", "falls"]
