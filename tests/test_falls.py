@@ -215,3 +215,13 @@ def test_frame_predictions_cover_events():
 
     result = FallResult([_event(0.3, 0.4, 0.6)], np.zeros((10, 1), np.int8), seq.timestamps, seq.track_ids)
     assert result.frame_predictions().tolist() == [0, 0, 0, 1, 1, 1, 1, 0, 0, 0]
+
+
+def test_people_who_left_are_forgotten():
+    det = FallDetector("coco17", FallConfig(lost_s=1.0))
+    poses = scene([("stand", 1.0, 1.0)])
+    for i, pose in enumerate(poses):
+        det.update(i / 30, pose[None], [i // 10])          # a new id every 10 frames
+    assert len(det._tracks) <= 32                          # ids unseen for over 1 s are dropped
+    det.update(len(poses) / 30 + 5, np.empty((0, 17, 3)), [])
+    assert det._tracks == {} and det.update(len(poses) / 30 + 6, np.empty((0, 17, 3)), []) == []

@@ -565,6 +565,8 @@ class FallDetector:
                 status = track.update(time_s, None, None, 0)
                 self._after(track, status)
                 out.append(status)
+                if track.event is None and time_s - track.last_seen > self.config.lost_s:
+                    del self._tracks[pid]  # gone for good: a camera running for days keeps no ghosts
         return out
 
     def _after(self, track: _Track, status: FallStatus) -> None:
