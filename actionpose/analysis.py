@@ -100,9 +100,11 @@ def _gait(seq: PoseSequence, options: AnalysisOptions) -> TaskOutcome:
     from actionpose.tasks.gait.report import document
     from actionpose.tasks.gait.rules import gait_alerts
 
-    reports = [r for r in analyze_gait(seq, GaitConfig(height_m=options.height_m)) if r.events]
+    # a person counts as walking when at least one gait cycle gave a cadence (a few steps before a fall do not)
+    reports = [r for r in analyze_gait(seq, GaitConfig(height_m=options.height_m))
+               if r.events and r.parameters.cadence_spm is not None]
     if not reports:
-        raise ActionPoseError("no walking found")
+        raise ActionPoseError("no walking found (no complete gait cycle)")
     alerts = [a for r in reports for a in gait_alerts(r, source=str(seq.meta.get("source", "")))]
     first = reports[0].parameters
     return TaskOutcome("gait", reports, document(reports, alerts, str(seq.meta.get("source", ""))),

@@ -1,0 +1,295 @@
+"""Analyze: upload a video or pose file, choose the backend and tasks, and see the overlay video, the
+timeline, falls, gait, reps, signs and a custom model's labels, with downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import tempfile
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from actionpose.analysis import TASKS
+from actionpose.dashboard import charts, feedback, tables
+from actionpose.dashboard.config import WEIGHTED_BACKENDS
+from actionpose.dashboard.runs import AnalyzeRequest, ClipResult, record_alerts, run_clip
+from actionpose.dashboard.workspace import UPLOAD_SUFFIXES
+
+#: the model choice (the Train page sets it after saving a model)
+MODEL_KEY = "analyze_model"
+TASK_NAMES = {"falls": "Falls", "gait": "Gait", "reps": "Exercise reps", "signs": "Sign transcript"}
+
+
+def _exercises() -> list[str]:
+    from actionpose.tasks.exercise import builtin_names
+
+    return ["auto", *builtin_names()]
+
+
+def _request() -> tuple[AnalyzeRequest, bool]:
+    """The settings widgets; returns the request and whether to record alerts."""
+    config, lib = feedback.config(), feedback.library()
+    backends = ["mediapipe"] + [b for b in WEIGHTED_BACKENDS if config.backend_weights(b)]
+    models = lib.names()
+    with st.expander("Settings", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        backend = c1.selectbox("Pose backend", backends, help="OpenPose and RSN appear once their weights are "
+                                                              "configured (actionpose dashboard --weights).")
+        tasks = c2.multiselect("Tasks", list(TASKS), default=["falls", "gait", "reps"],
+                               format_func=TASK_NAMES.get,
+                               help="Sign transcripts need hand landmarks: MediaPipe then runs in holistic mode.")
+        exercise = c3.selectbox("Exercise", _exercises(), help="auto: recognised from the motion")
+        c4, c5, c6 = st.columns(3)
+        height = c4.number_input("Walker's height (m, 0 = unknown)", 0.0, 2.5, 0.0, 0.01,
+                                 help="gives gait lengths in metres")
+        options = ["(none)", *models]
+        if st.session_state.get(MODEL_KEY) not in options:
+            st.session_state.pop(MODEL_KEY, None)
+        model = c5.selectbox("Your action model", options, key=MODEL_KEY,
+                             help="labels over time from a model of the Train page")
+        record = c6.checkbox("Record fall and gait alerts in the alert log", value=True)
+    request = AnalyzeRequest(backend=backend, tasks=tuple(tasks), exercise=exercise,
+                             height_m=height or None, model=None if model == "(none)" else model)
+    return request, record
+
+
+def _store(uploaded) -> object:
+    """The upload in the workspace (hashed once per upload)."""
+    key = f"stored:{uploaded.file_id}"
+    if key not in st.session_state:
+        limit = feedback.settings().max_upload_bytes
+        st.session_state[key] = feedback.workspace().store(uploaded, uploaded.name, limit_bytes=limit)
+    return st.session_state[key]
+
+
+def _summary(result: ClipResult) -> None:
+    a = result.analysis
+    how = "from the cache" if result.from_cache else f"in {result.seconds.get('total', 0):.1f} s"
+    st.caption(f"{result.stored.name}: {a.frames} frames at {a.fps:g} fps, {a.people} tracked person(s), "
+               f"{a.layout} skeleton; analysed {how}")
+    falls = a.outcomes.get("falls")
+    if falls is not None and falls.ok:
+        confirmed = [e for e in falls.result.events if e.confirmed]
+        for e in confirmed:
+            after = "got up again" if e.got_up else "was still down at the end of the clip"
+            st.error(f"Fall detected: person {e.person} fell at {e.impact_s:.1f} s and {after} "
+                     f"(confidence {e.confidence:.2f}).", icon=":material/warning:")
+        if not confirmed:
+            st.success("No fall detected.", icon=":material/check_circle:")
+
+
+def _falls_tab(result: ClipResult) -> None:
+    outcome = result.analysis.outcomes["falls"]
+    if not outcome.ok:
+        st.info(f"Falls: {outcome.error}")
+        return
+    events = tables.fall_events(result.analysis)
+    if events.empty:
+        st.write("No fall events.")
+    else:
+        st.dataframe(events, hide_index=True)
+
+
+def _gait_tab(result: ClipResult) -> None:
+    outcome = result.analysis.outcomes["gait"]
+    if not outcome.ok:
+        st.info(f"Gait: {outcome.error}")
+        return
+    for report in outcome.result:
+        v = report.view
+        st.markdown(f"**Person {report.person}**: {v.view} view ({v.direction.replace('_', ' ')}), "
+                    f"{report.duration_s:.1f} s from {report.start_s:.1f} s, {len(report.events)} gait events")
+        st.dataframe(tables.gait_parameters(report), hide_index=True)
+        for flag in report.quality:
+            st.caption(f"Note: {flag.message}")
+        plots = result.gait_plots.get(report.person, [])
+        if plots:
+            cols = st.columns(len(plots))
+            for col, path in zip(cols, plots):
+                col.image(str(path))
+    alerts = outcome.document.get("alerts", [])
+    for a in alerts:
+        (st.warning if a.get("severity") != "info" else st.info)(f"Gait alert: {a.get('message', '')}")
+
+
+def _reps_tab(result: ClipResult) -> None:
+    outcome = result.analysis.outcomes["reps"]
+    if not outcome.ok:
+        st.info(f"Reps: {outcome.error}")
+        return
+    report = outcome.result
+    st.markdown(f"**{report.title}**: " + "; ".join(f"person {p.person}: {p.count} rep(s)"
+                                                    + (f", {p.partial} partial" if p.partial else "")
+                                                    for p in report.people))
+    for p in report.people:
+        if p.summary:
+            st.caption(f"Person {p.person}: {p.summary}")
+    reps = tables.rep_table(report)
+    if reps.empty:
+        st.write("No reps found.")
+    else:
+        st.dataframe(reps, hide_index=True)
+
+
+def _signs_tab(result: ClipResult) -> None:
+    outcome = result.analysis.outcomes["signs"]
+    if not outcome.ok:
+        st.info(f"Signs: {outcome.error}")
+        return
+    transcript = outcome.summary.get("transcript", "")
+    st.markdown(f"**Transcript:** {transcript or '(no sign recognised)'}")
+    signs = tables.sign_table(result.analysis)
+    if not signs.empty:
+        st.dataframe(signs, hide_index=True)
+
+
+def _model_tab(result: ClipResult) -> None:
+    if result.model_error:
+        st.error(f"Model {result.model}: {result.model_error}")
+        return
+    rows = [{"start_s": round(w.start_s, 2), "end_s": round(w.end_s, 2), "label": w.label,
+             "confidence": round(float(w.proba.max()), 3)} for w in result.windows]
+    if rows:
+        st.dataframe(rows, hide_index=True)
+    else:
+        st.write("The clip is shorter than the model's window.")
+
+
+def _openpose_zip(result: ClipResult) -> bytes:
+    from actionpose.skeleton.io import save_poses
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "openpose"
+        save_poses(result.seq, folder, format="openpose")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(folder.iterdir()):
+                zf.write(path, f"openpose/{path.name}")
+    return buffer.getvalue()
+
+
+def _pose_bytes(result: ClipResult, suffix: str) -> bytes:
+    from actionpose.skeleton.io import save_poses
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"poses{suffix}"
+        save_poses(result.seq, path)
+        return path.read_bytes()
+
+
+def _results_json(result: ClipResult) -> str:
+    doc = result.analysis.to_dict()
+    if result.model:
+        doc["model"] = {"name": result.model, "windows": [
+            {"start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3), "label": w.label,
+             "proba": [round(float(p), 4) for p in w.proba]} for w in result.windows]}
+    return json.dumps(doc, indent=1, default=str)
+
+
+def _downloads(result: ClipResult, timeline) -> None:
+    stem = Path(result.stored.name).stem or "clip"
+    st.markdown("**Poses**")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Parquet", lambda: _pose_bytes(result, ".parquet"), f"{stem}_poses.parquet",
+                       "application/octet-stream", on_click="ignore")
+    c2.download_button("CSV", lambda: _pose_bytes(result, ".csv"), f"{stem}_poses.csv", "text/csv",
+                       on_click="ignore")
+    c3.download_button("OpenPose JSON (ZIP)", lambda: _openpose_zip(result), f"{stem}_openpose.zip",
+                       "application/zip", on_click="ignore")
+    st.markdown("**Results**")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Results (JSON)", lambda: _results_json(result), f"{stem}_results.json",
+                       "application/json", on_click="ignore")
+    c2.download_button("Timeline (CSV)", timeline.to_csv(index=False), f"{stem}_timeline.csv", "text/csv",
+                       on_click="ignore")
+    falls = result.analysis.outcomes.get("falls")
+    if falls is not None and falls.ok:
+        c3.download_button("Fall states per frame (CSV)", lambda: falls.result.state_table().to_csv(index=False),
+                           f"{stem}_fall_states.csv", "text/csv", on_click="ignore")
+    if result.overlay is not None:
+        st.markdown("**Video**")
+        st.download_button("Overlay video (MP4)", result.overlay.read_bytes(), f"{stem}_overlay.mp4",
+                           "video/mp4", on_click="ignore")
+
+
+def _results(result: ClipResult) -> None:
+    _summary(result)
+    timeline = tables.timeline(result.analysis, result.windows, result.model)
+    left, right = st.columns([3, 2])
+    with left:
+        if result.overlay is not None:
+            st.video(str(result.overlay))
+        else:
+            st.info("No overlay video could be drawn for this clip.")
+    with right:
+        st.subheader("Timeline")
+        if timeline.empty:
+            st.info("Nothing to show on the timeline (no task produced a result).")
+        else:
+            st.altair_chart(charts.timeline_chart(timeline), width="stretch")
+    names = [t for t in result.analysis.outcomes] + (["model"] if result.model else []) + ["downloads"]
+    labels = {**TASK_NAMES, "model": f"Model: {result.model}", "downloads": "Downloads"}
+    views = {"falls": _falls_tab, "gait": _gait_tab, "reps": _reps_tab, "signs": _signs_tab, "model": _model_tab,
+             "downloads": lambda r: _downloads(r, timeline)}
+    for name, tab in zip(names, st.tabs([labels[n] for n in names])):
+        with tab:
+            with feedback.shown_errors(labels[name]):
+                views[name](result)
+
+
+def page() -> None:
+    st.title("Analyze a clip")
+    settings = feedback.settings()
+    request, record = _request()
+    uploaded = st.file_uploader(
+        f"Video or pose file (up to {settings.max_upload_mb:g} MB)",
+        type=sorted(s.lstrip(".") for s in UPLOAD_SUFFIXES),
+        max_upload_size=max(1, math.ceil(settings.max_upload_mb)),
+        help="Videos: mp4, mov, avi, mkv, webm ... Pose files: npz, parquet, csv, COCO/AlphaPose JSON, NTU "
+             ".skeleton, or a ZIP of OpenPose JSON frames.")
+    if uploaded is None:
+        st.info("Upload a clip to see the skeleton, the timeline, falls, gait, reps and signs.")
+        return
+    if uploaded.size > settings.max_upload_bytes:
+        st.error(f"{uploaded.name} is {uploaded.size / 2 ** 20:.1f} MB; the upload limit is "
+                 f"{settings.max_upload_mb:g} MB (start the dashboard with --max-upload-mb to change it).")
+        return
+    if not request.tasks and not request.model:
+        st.warning("Choose at least one task (or your own model) in the settings.")
+        return
+    result = None
+    names: dict[str, str] = {}  # private paths -> the uploaded name, for error messages
+    with feedback.shown_errors(f"Cannot analyse {uploaded.name}", names):
+        stored = _store(uploaded)
+        names[str(stored.path)] = stored.name
+        with st.status(f"Analysing {uploaded.name}", expanded=True) as status:
+            extract_bar, render_bar = feedback.ProgressBar("Extracting poses"), None
+
+            def on_render(done: int, total: int | None) -> None:
+                nonlocal render_bar
+                if render_bar is None:
+                    extract_bar.bar.progress(1.0, text="Poses extracted; running the tasks")
+                    render_bar = feedback.ProgressBar("Drawing the skeleton video")
+                render_bar(done, total)
+
+            try:
+                result = run_clip(feedback.workspace(), feedback.library(), feedback.config(), stored, request,
+                                  settings.max_upload_bytes, on_extract=extract_bar, on_render=on_render)
+            except Exception:
+                status.update(label=f"{uploaded.name}: failed", state="error", expanded=False)
+                raise
+            status.update(label=f"{uploaded.name}: done", state="complete", expanded=False)
+    if result is None:
+        return
+    if record:
+        with feedback.shown_errors("Recording the alerts"):
+            new = record_alerts(result, feedback.workspace(), feedback.config())
+            if new:
+                st.toast(f"{new} alert(s) recorded in the alert log", icon=":material/notifications:")
+    _results(result)
+
+
+page()

@@ -1,0 +1,143 @@
+"""End to end in a real browser: ``actionpose dashboard`` on 127.0.0.1, headless Chromium driven by Selenium
+uploads a real clip, waits for the results, checks the video and the timeline, and saves a screenshot.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium chromium-driver``), the
+``selenium`` package and the real-data folder; skips with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+#: the clip uploaded (inside the data folder); $ACTIONPOSE_BROWSER_CLIP picks another, e.g. the 20 s
+#: gait/digigait_side_view/demo.mp4 to time a long clip
+CLIP = os.environ.get("ACTIONPOSE_BROWSER_CLIP", "falls/gmdcsa24/Subject_2/Fall/13.mp4")
+SCREENSHOT_COPY = Path("/tmp/dashboard-screenshot.png")
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not installed (apt-get install -y chromium)"),
+    pytest.mark.skipif(not CHROMEDRIVER.exists(),
+                       reason=f"{CHROMEDRIVER} not installed (apt-get install -y chromium-driver)"),
+]
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _command(port: int, data: Path) -> list[str]:
+    """``actionpose dashboard`` (through its command module while the CLI does not list it yet)."""
+    from actionpose.commands import TASK_MODULES
+
+    args = ["dashboard", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)]
+    if "dashboard" in TASK_MODULES:
+        return [sys.executable, "-m", "actionpose.cli", *args]
+    launcher = ("import argparse, sys; from actionpose.cli import _run; "
+                "from actionpose.commands.dashboard import add_parser; "
+                "p = argparse.ArgumentParser(prog='actionpose'); p.add_argument('--debug', action='store_true'); "
+                "add_parser(p.add_subparsers(dest='command')); sys.exit(_run(p.parse_args(sys.argv[1:])))")
+    return [sys.executable, "-c", launcher, *args]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the dashboard exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"the dashboard did not answer at {url} within {timeout_s:.0f} s")
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path):
+    port = _free_port()
+    log = open(tmp_path / "dashboard.log", "w")
+    proc = subprocess.Popen(_command(port, tmp_path / "data"), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the launcher and its Streamlit child, nothing else
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1500,1900", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_upload_a_real_clip_and_see_the_results(dashboard: str, browser, data_file, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    clip = data_file(CLIP)
+    browser.get(dashboard)
+    WebDriverWait(browser, 90).until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    assert "Analyze a clip" in browser.find_element(By.TAG_NAME, "h1").text
+    started = time.perf_counter()
+    browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(clip))
+    WebDriverWait(browser, 300).until(ec.presence_of_element_located((By.TAG_NAME, "video")))
+    WebDriverWait(browser, 60).until(ec.presence_of_element_located(
+        (By.CSS_SELECTOR, "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")))
+    elapsed = time.perf_counter() - started
+    video = browser.find_element(By.TAG_NAME, "video")
+    src = video.get_attribute("src")
+    try:
+        with urllib.request.urlopen(src, timeout=30) as r:
+            assert r.status == 200 and r.read(8)[4:8] == b"ftyp"
+    except OSError as exc:
+        pytest.fail(f"the video's URL does not load ({exc}); Streamlit 1.60 cannot serve video with "
+                    "starlette>=1.8 (pin starlette<1.8)")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return arguments[0].readyState", video) >= 1)
+    duration = browser.execute_script("return arguments[0].duration", video)
+    text = browser.find_element(By.TAG_NAME, "body").text
+    assert "Traceback" not in text and "Something went wrong" not in text
+    assert "Timeline" in text
+    verdict = next((v for v in ("No fall detected", "Fall detected") if v in text), "no banner")
+    time.sleep(1.5)  # let the chart and the player paint
+    shot = tmp_path / "dashboard-screenshot.png"
+    assert browser.save_screenshot(str(shot))
+    shutil.copyfile(shot, SCREENSHOT_COPY)
+    print(f"\nscreenshot: {shot} (copy: {SCREENSHOT_COPY}); {CLIP}: upload to video + timeline {elapsed:.1f} s; "
+          f"video playable, {duration:.1f} s long; banner: {verdict}")
+    assert duration and duration > 5
