@@ -1,4 +1,8 @@
-"""Extract poses from many clips with a process pool (one clip per task, failures recorded, never fatal)."""
+"""Extract poses from many clips with a process pool (one clip per task, failures recorded, never fatal).
+
+``find_videos`` is shared by every command. Resumable folder runs with analysis, a summary table and a Ray
+engine (what ``actionpose extract DIR`` and ``actionpose analyze DIR`` use) live in :mod:`actionpose.scale`.
+"""
 
 from __future__ import annotations
 

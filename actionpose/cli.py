@@ -17,6 +17,7 @@ from typing import Any, Iterator, Sequence
 
 from actionpose import __version__
 from actionpose.commands import add_task_parsers
+from actionpose.commands.batch import add_batch_args
 from actionpose.commands.options import (add_backend_args, extract_options, load_or_extract, progress_bar,
                                          source_arg)
 from actionpose.errors import ActionPoseError, InputError
@@ -29,7 +30,6 @@ WRITE_FORMAT = {"parquet": "table", "csv": "table"}
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from actionpose.batch import extract_many, find_videos, plan_outputs
     from actionpose.pipeline import extract_poses
     from actionpose.skeleton.io import save_poses
 
@@ -50,23 +50,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
               f"{found}/{seq.num_frames} frames ({seq.layout.name}, {seq.fps:g} fps)")
         return 0
 
-    videos = find_videos(args.inputs)
-    if not videos:
-        raise InputError(", ".join(args.inputs), "no video files found")
-    jobs = plan_outputs(videos, out, FORMAT_SUFFIX.get(args.format or "npz", ".npz"))
-    from tqdm import tqdm
+    from actionpose.commands.batch import batch_settings, print_report, run_with_progress
 
-    with tqdm(total=len(jobs), desc="clips", unit="clip", disable=True if args.quiet else None,
-              file=sys.stderr) as bar:
-        results = extract_many(jobs, options, fmt=fmt, workers=args.workers, progress=lambda r: bar.update())
-    failed = [r for r in results if not r.ok]
-    for r in results:
-        if r.ok:
-            print(f"{r.output}: {r.frames} frames, {r.people} track(s)")
-    for r in failed:
-        print(f"actionpose: error: {r.error}", file=sys.stderr)
-    print(f"{len(results) - len(failed)} of {len(results)} clips extracted into {out}")
-    return 2 if failed else 0
+    suffix = FORMAT_SUFFIX.get(args.format or "npz", ".npz")
+    report = run_with_progress(args, batch_settings(args, options, pose_format=fmt, pose_suffix=suffix))
+    return print_report(report, out, "extracted")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -260,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pose file (.npz .parquet .csv .json) or folder; a folder when several inputs are given")
     add_backend_args(e)
     e.add_argument("--format", choices=sorted(FORMAT_SUFFIX), help="output format (default: from the suffix)")
-    e.add_argument("--workers", type=int, help="parallel clips for folders (default: one per core)")
+    add_batch_args(e)
     e.add_argument("--max-frames", type=int, help="stop after this many frames (cameras, quick tries)")
     e.set_defaults(func=cmd_extract)
 

@@ -6,7 +6,7 @@ import argparse
 import importlib
 
 #: modules under ``actionpose.commands`` whose ``add_parser(subparsers)`` adds their commands
-TASK_MODULES = ("falls", "gait", "exercise", "signs", "dashboard")
+TASK_MODULES = ("falls", "gait", "exercise", "signs", "dashboard", "batch")
 
 
 def add_task_parsers(sub: argparse._SubParsersAction) -> None:
