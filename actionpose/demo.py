@@ -84,5 +84,23 @@ def run_demo(out_dir: Path, progress: Callable[[int, int | None], None] | None =
             lines.append("no real-data folder found (set ACTIONPOSE_DATA): showing a synthetic walker")
         outputs = [save_poses(seq, out_dir / "poses.npz"), save_poses(seq, out_dir / "poses.csv"),
                    render_video(clip, seq, out_dir / "overlay.mp4")]
+        outputs.append(_analysis(seq, out_dir / "analysis.json", lines))
     lines += [f"wrote {p}" for p in outputs]
     return lines
+
+
+def _analysis(seq, path: Path, lines: list[str]) -> Path:
+    """Falls, gait and reps on the demo's poses (the same runner as ``actionpose analyze``)."""
+    import json
+
+    from actionpose.analysis import analyze_sequence
+    from actionpose.atomic import atomic_path
+
+    result = analyze_sequence(seq, ("falls", "gait", "reps"))
+    for name, outcome in result.outcomes.items():
+        found = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                          for k, v in outcome.summary.items() if v is not None)
+        lines.append(f"{name}: {found or '-'}" if outcome.ok else f"{name}: {outcome.error}")
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(result.to_dict(), default=str))
+    return path
