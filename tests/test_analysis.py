@@ -34,3 +34,16 @@ def test_unknown_task_is_refused():
     with pytest.raises(ValueError, match="unknown task"):
         check_tasks(["falls", "dance"])
     assert check_tasks(["gait", "falls", "gait"]) == ["gait", "falls"]
+
+
+def test_demo_without_data_runs_the_analysis_too(tmp_path, monkeypatch):
+    from actionpose.demo import run_demo
+
+    monkeypatch.setenv("ACTIONPOSE_DATA", str(tmp_path / "no-such-folder"))
+    lines = run_demo(tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert set(doc["tasks"]) == {"falls", "gait", "reps"}
+    assert doc["tasks"]["falls"]["events"] == []                       # a walker does not fall
+    assert 90 < doc["tasks"]["gait"]["people"][0]["parameters"]["cadence_spm"] < 130
+    assert any(line.startswith("gait: ") for line in lines)
+    assert (tmp_path / "out" / "overlay.mp4").stat().st_size > 0
