@@ -11,9 +11,9 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from actionpose.cli import main
 from actionpose.demo import synthetic_walker
 from actionpose.skeleton.io import load_poses, save_poses
+from cli_helpers import assert_one_line_error, run
 
 
 def write_video(path: Path, frames: int = 12, size: tuple[int, int] = (160, 120), value: int = 128) -> Path:
@@ -24,21 +24,6 @@ def write_video(path: Path, frames: int = 12, size: tuple[int, int] = (160, 120)
         writer.send(np.full((size[1], size[0], 3), (value + 3 * i) % 256, dtype=np.uint8))
     writer.close()
     return path
-
-
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    code = main(["-q", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, err: str, *words: str) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2, err
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -8,28 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actionpose.cli import main
 from actionpose.skeleton.io import save_poses
 from actionpose.tasks.exercise.synthetic import stack_people, synthetic_sequence
+from cli_helpers import assert_one_line_error, run
 
 REP_KEYS = {"number", "start_s", "bottom_s", "end_s", "duration_s", "tempo", "complete", "reason", "rom", "rom_deg",
             "depth", "asymmetry", "view", "faults", "not_assessed", "feedback", "frames"}
 FAULT_KEYS = {"id", "message", "value", "threshold", "direction", "unit", "why", "share", "source"}
-
-
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    code = main(["-q", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, err: str, *words: str) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2, err
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -8,25 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actionpose.cli import main
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.gait.synthetic import WalkerSpec, synthetic_walk
-
-
-def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    code = main(["-q", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code: int, err: str, *words: str) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2, err
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for word in words:
-        assert word in lines[0], lines[0]
+from cli_helpers import assert_one_line_error, run
 
 
 @pytest.fixture(scope="module")
