@@ -458,3 +458,23 @@ def test_render_video_missing_source_writes_nothing(tmp_path):
     with pytest.raises(VideoError, match="no such file"):
         render_video(tmp_path / "missing.mp4", stick_sequence(3, (64, 48)), tmp_path / "out.mp4")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_render_video_scaled_down_and_on_a_canvas(clip, tmp_path):
+    seq = stick_sequence(20, (64, 48))
+    small = render_video(clip, seq, tmp_path / "small.mp4", max_width=32, preset="veryfast")
+    info = probe_video(small)
+    assert info.frame_size == (32, 24) and info.frame_count == 20
+    # on a plain canvas the only content is the skeleton: at half width it lands where the full one does
+    big = seq.copy()
+    big.data[..., :2] *= 4
+    big.frame_size = (256, 192)
+    full = render_video(None, big, tmp_path / "full.mp4")
+    half = render_video(None, big, tmp_path / "half.mp4", max_width=128)
+    assert probe_video(full).frame_size == (256, 192) and probe_video(full).frame_count == 20
+    with VideoReader(full, threaded=False) as a, VideoReader(half, threaded=False) as b:
+        pairs = [(fa.image, fb.image) for fa, fb in zip(a, b)]
+    lit_full = [(cv2.resize(fa, (128, 96), interpolation=cv2.INTER_AREA).max(axis=2) > 80) for fa, _ in pairs]
+    lit_half = [(fb.max(axis=2) > 80) for _, fb in pairs]
+    overlap = np.mean([(x & y).sum() / max(x.sum(), 1) for x, y in zip(lit_full, lit_half)])
+    assert lit_half[5].sum() > 20 and overlap > 0.6
