@@ -351,8 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     quiet_native = args.verbose < 2 and _has_fileno(sys.stderr)
     with _quiet_native_stderr(quiet_native):
-        logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+        level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+        log.setLevel(level)  # the command owns this process's logging, whatever configured "actionpose" before
         return _run(args)
 
 

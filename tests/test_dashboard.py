@@ -32,6 +32,19 @@ from actionpose.skeleton.sequence import PoseSequence
 from fall_scenes import scene, sequence
 from synthetic_actors import actor
 
+
+@pytest.fixture(autouse=True)
+def _restore_actionpose_logging():
+    """The app configures the "actionpose" logger for its own process; in-process AppTest runs must not leave
+    that handler and level behind for the other tests."""
+    import logging
+
+    logger = logging.getLogger("actionpose")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+
 APP = Path(__file__).resolve().parents[1] / "actionpose" / "dashboard" / "app.py"
 TIMEOUT = 120
 
