@@ -124,6 +124,9 @@ def _reps(seq: PoseSequence, options: AnalysisOptions) -> TaskOutcome:
     report = analyze(seq, exercise)
     if choice is not None:
         report.auto = choice.to_dict()
+        # picked automatically but not one complete rep (or hold): nothing was recognised, only look-alikes
+        if not any(p.count or p.holds for p in report.people):
+            raise ActionPoseError(f"no complete repetition of any built-in exercise (closest: {exercise})")
     return TaskOutcome("reps", report, report.to_dict(),
                        {"exercise": report.exercise, "reps": sum(p.count for p in report.people)})
 

@@ -47,3 +47,14 @@ def test_demo_without_data_runs_the_analysis_too(tmp_path, monkeypatch):
     assert 90 < doc["tasks"]["gait"]["people"][0]["parameters"]["cadence_spm"] < 130
     assert any(line.startswith("gait: ") for line in lines)
     assert (tmp_path / "out" / "overlay.mp4").stat().st_size > 0
+
+
+def test_auto_exercise_needs_a_complete_rep():
+    seq = sequence(scene([("lying", 0.7, 4.0)]))               # a fall, not an exercise
+    outcome = analyze_sequence(seq, ["reps"]).outcomes["reps"]
+    assert not outcome.ok and "no complete repetition" in outcome.error
+    from actionpose.tasks.exercise.synthetic import synthetic_sequence
+
+    squats = synthetic_sequence("squat", reps=[1, 1, 1], noise_px=1.0, track_id=0, origin=(160, 420), depth=68)
+    done = analyze_sequence(squats, ["reps"]).outcomes["reps"]
+    assert done.ok and done.summary == {"exercise": "squat", "reps": 3}
