@@ -34,11 +34,15 @@ from actionpose.stream import stream_poses  # noqa: E402
 from actionpose.tasks.falls import FallDetector  # noqa: E402
 from fall_scenes import scene, sequence  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extract_speed import plain_loop  # noqa: E402  (the same bare MediaPipe loop as the extraction benchmark)
+
 
 def people_frames(people: int, seconds: float = 60.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(T, P, 17, 3) poses of ``people`` synthetic people repeating fall / sit / walk cycles."""
     scripts = [[("lying", 0.7, 3.0), ("floor_sit", 1.0, 0.5), ("stand", 1.5, 1.0)],
-               [("seated", 1.0, 2.0), ("stand", 1.0, 1.0)], [("stand", 1.0, 4.0)], [("bent", 1.0, 1.0), ("stand", 1, 1)]]
+               [("seated", 1.0, 2.0), ("stand", 1.0, 1.0)], [("stand", 1.0, 4.0)],
+               [("bent", 1.0, 1.0), ("stand", 1, 1)]]
     tracks = []
     for p in range(people):
         steps = scripts[p % len(scripts)] * 20
@@ -78,22 +82,6 @@ def per_frame(repeats: int, people: int) -> None:
           f"budget at 30 fps 33333 us/frame -> {o / 33333 * 100:.2f} % of it")
 
 
-def plain_mediapipe(path: Path) -> int:
-    import cv2
-    import mediapipe as mp
-
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    with mp.solutions.pose.Pose(model_complexity=1) as pose:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-            n += 1
-    return n
-
-
 def watch(path: Path) -> int:
     det, n = None, 0
     with AlertManager() as manager:
@@ -116,7 +104,7 @@ def end_to_end(repeats: int) -> None:
     fps = cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FPS)
     plain, ours = [], []
     for _ in range(repeats):
-        for fn, out in ((plain_mediapipe, plain), (watch, ours)):
+        for fn, out in ((plain_loop, plain), (watch, ours)):
             start = time.perf_counter()
             frames = fn(clip)
             out.append(frames / (time.perf_counter() - start))

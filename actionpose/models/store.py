@@ -91,6 +91,21 @@ def load_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
         raise ModelFileError(path, f"not a readable ActionPose model file ({type(exc).__name__}: {exc})") from None
 
 
+def load_estimator_file(path: str | Path, kind: str, what: str) -> tuple[dict[str, Any], Any]:
+    """``(header, estimator)`` of a scikit-learn model file whose header ``kind`` is ``kind``.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is unreadable, holds no estimator, or is another kind of model (``what`` names the
+        expected one in the message, e.g. "static sign model").
+    """
+    header, _, estimator = load_model_file(path)
+    if header.get("kind") != kind or estimator is None:
+        raise ModelFileError(path, f"not a {what} (kind {header.get('kind')!r})")
+    return header, estimator
+
+
 def _load_estimator(data: bytes, path: Path) -> Any:
     import skops.io as sio
 

@@ -30,7 +30,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from actionpose import __version__
 from actionpose.errors import InputError
 from actionpose.models.sklearn import SKLEARN_MODELS, make_sklearn_model
-from actionpose.models.store import ModelFileError, load_model_file, save_model
+from actionpose.models.store import ModelFileError, load_estimator_file, save_model
 from actionpose.tasks.gait.results import GaitReport
 from actionpose.train.evaluate import EvaluationReport, evaluate_predictions
 
@@ -134,9 +134,7 @@ class GaitClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, path: str | Path) -> "GaitClassifier":
         """Read a file written by :meth:`save` (never unpickles)."""
-        header, _, estimator = load_model_file(path)
-        if header.get("kind") != "gait_classifier" or estimator is None:
-            raise ModelFileError(path, "not a gait classifier model file")
+        header, estimator = load_estimator_file(path, "gait_classifier", "gait classifier model file")
         try:
             clf = cls(**header["params"])
             clf.classes_ = np.array(header["classes"])

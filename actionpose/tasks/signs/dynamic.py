@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from actionpose import __version__
 from actionpose.models.sklearn import make_sklearn_model
-from actionpose.models.store import ModelFileError, load_model_file, save_model
+from actionpose.models.store import load_estimator_file, save_model
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.normalize import WRIST, hand_size, hands_of, normalize_hand
 from actionpose.tasks.signs.static import UNKNOWN, SignEvent
@@ -148,9 +148,7 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, path: str | Path) -> "DynamicSignClassifier":
         """Read a file written by :meth:`save` (:class:`ModelFileError` if it is another kind)."""
-        header, _, estimator = load_model_file(path)
-        if header.get("kind") != KIND or estimator is None:
-            raise ModelFileError(path, f"not a dynamic sign model (kind {header.get('kind')!r})")
+        header, estimator = load_estimator_file(path, KIND, "dynamic sign model")
         clf = cls(**header.get("params", {}))
         clf.estimator_ = estimator
         clf.classes_ = estimator.classes_

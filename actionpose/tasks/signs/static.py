@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from actionpose import __version__
 from actionpose.models.sklearn import make_sklearn_model
-from actionpose.models.store import ModelFileError, load_model_file, save_model
+from actionpose.models.store import load_estimator_file, save_model
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.normalize import SIDES, hands_of, normalize_hand
 
@@ -136,9 +136,7 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
         ModelFileError
             If the file is not a static-sign model.
         """
-        header, _, estimator = load_model_file(path)
-        if header.get("kind") != KIND or estimator is None:
-            raise ModelFileError(path, f"not a static sign model (kind {header.get('kind')!r})")
+        header, estimator = load_estimator_file(path, KIND, "static sign model")
         clf = cls(**header.get("params", {}))
         clf.estimator_ = estimator
         clf.classes_ = estimator.classes_
