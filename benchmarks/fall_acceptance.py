@@ -27,8 +27,8 @@ from actionpose.datasets.urfall import urfall_segments
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.sample_data import find_data_dir
 from actionpose.skeleton.io import load_poses, save_poses
-from actionpose.tasks.fall_data import evaluate_clip, fall_intervals, labelled_clips
-from actionpose.tasks.fall_eval import FallClip, evaluate_falls
+from actionpose.tasks.falls.data import evaluate_clip, fall_intervals, labelled_clips
+from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls
 from actionpose.tasks.falls import detect_falls
 
 OTHER_CLIPS = ("clips/stgcn/ta_chi.mp4", "clips/stgcn/clean_and_jerk.mp4", "clips/basketball_structuralize.mp4",

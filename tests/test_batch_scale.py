@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from batch_helpers import build_folder, crash_on_name
 
-import actionpose.commands as commands
 from actionpose.cli import main
 from actionpose.errors import InputError
 from actionpose.pipeline import ExtractOptions
@@ -23,11 +22,8 @@ from actionpose.scale.summary import SummaryTable
 
 
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run the CLI in this process with the ``analyze`` command registered; returns (code, stdout, stderr)."""
-    if "batch" not in commands.TASK_MODULES:
-        monkeypatch.setattr(commands, "TASK_MODULES", (*commands.TASK_MODULES, "batch"))
-
+def cli(capsys):
+    """Run the CLI in this process; returns (code, stdout, stderr)."""
     def run(*argv: str) -> tuple[int, str, str]:
         code = main(["-q", *argv])
         out, err = capsys.readouterr()

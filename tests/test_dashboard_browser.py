@@ -40,17 +40,9 @@ def _free_port() -> int:
 
 
 def _command(port: int, data: Path) -> list[str]:
-    """``actionpose dashboard`` (through its command module while the CLI does not list it yet)."""
-    from actionpose.commands import TASK_MODULES
-
-    args = ["dashboard", "--host", "127.0.0.1", "--port", str(port), "--data", str(data)]
-    if "dashboard" in TASK_MODULES:
-        return [sys.executable, "-m", "actionpose.cli", *args]
-    launcher = ("import argparse, sys; from actionpose.cli import _run; "
-                "from actionpose.commands.dashboard import add_parser; "
-                "p = argparse.ArgumentParser(prog='actionpose'); p.add_argument('--debug', action='store_true'); "
-                "add_parser(p.add_subparsers(dest='command')); sys.exit(_run(p.parse_args(sys.argv[1:])))")
-    return [sys.executable, "-c", launcher, *args]
+    """``actionpose dashboard`` in a child process."""
+    return [sys.executable, "-m", "actionpose.cli", "dashboard", "--host", "127.0.0.1", "--port", str(port),
+            "--data", str(data)]
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90.0) -> None:

@@ -7,8 +7,8 @@ import pytest
 
 from actionpose.alerts import AlertManager, Zone
 from actionpose.skeleton.sequence import PoseSequence
-from actionpose.tasks.fall_data import fall_intervals, frame_labels
-from actionpose.tasks.fall_eval import FallClip, evaluate_falls, match_events
+from actionpose.tasks.falls.data import fall_intervals, frame_labels
+from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls, match_events
 from actionpose.tasks.falls import FallConfig, FallDetector, FallEvent, FallState, detect_falls
 from fall_scenes import scene, sequence
 

@@ -14,8 +14,8 @@ import pytest
 from actionpose.cli import main
 from actionpose.datasets import load_thingx
 from actionpose.pipeline import ExtractOptions, extract_poses
-from actionpose.tasks.fall_data import evaluate_clip, labelled_clips
-from actionpose.tasks.fall_eval import evaluate_falls
+from actionpose.tasks.falls.data import evaluate_clip, labelled_clips
+from actionpose.tasks.falls.evaluate import evaluate_falls
 
 URFALL_FALLING_FROM = 83   # fall-01: first frame labelled falling (0), 1-based, at 30 fps
 URFALL_LAST = 160

@@ -95,8 +95,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_falls(args: argparse.Namespace) -> int:
     from actionpose.pipeline import extract_poses
-    from actionpose.tasks.fall_data import evaluate_clip, labelled_clips
-    from actionpose.tasks.fall_eval import evaluate_falls
+    from actionpose.tasks.falls.data import evaluate_clip, labelled_clips
+    from actionpose.tasks.falls.evaluate import evaluate_falls
 
     config, clf = _config(args), _classifier(args)
     options = extract_options(args)

@@ -1,5 +1,5 @@
 """Labelled fall recordings for evaluation: time-range labels (GMDCSA24 ``labels.json``) and per-frame
-0/1 labels (ThingX-style CSVs), turned into :class:`~actionpose.tasks.fall_eval.FallClip` s."""
+0/1 labels (ThingX-style CSVs), turned into :class:`~actionpose.tasks.falls.evaluate.FallClip` s."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 
 from actionpose.errors import InputError
 from actionpose.skeleton.sequence import PoseSequence
-from actionpose.tasks.fall_eval import FallClip, Interval
-from actionpose.tasks.falls import FallConfig, detect_falls
+from actionpose.tasks.falls.evaluate import FallClip, Interval
+from actionpose.tasks.falls.detector import FallConfig, detect_falls
 from actionpose.train.data import LabelledClip, Segment
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from actionpose.tasks.falls import FallEvent
+from actionpose.tasks.falls.detector import FallEvent
 
 #: a labelled fall: (start_s, end_s)
 Interval = tuple[float, float]

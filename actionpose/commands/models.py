@@ -1,0 +1,137 @@
+"""Your own action classes: ``train``, ``evaluate``, ``predict`` and ``export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from actionpose.commands.options import add_backend_args, load_or_extract, progress_bar
+from actionpose.errors import InputError
+
+def _training_clips(path: str, args: argparse.Namespace) -> list:
+    """Labelled clips from a folder (one sub-folder per class) or a pose table with a ``label`` column."""
+    from actionpose.train.sources import clips_from_folder, clips_from_table
+
+    data = Path(path)
+    if data.is_dir():
+        update, close = progress_bar("extract", args.quiet)
+        try:
+            return clips_from_folder(data)
+        finally:
+            close()
+    if data.suffix.lower() in (".csv", ".parquet"):
+        import pandas as pd
+
+        try:
+            table = pd.read_parquet(data) if data.suffix.lower() == ".parquet" else pd.read_csv(data, comment="#")
+        except (OSError, ValueError) as exc:
+            raise InputError(data, f"cannot read the table ({exc})") from None
+        return clips_from_table(table)
+    raise InputError(data, "training data must be a folder with one sub-folder per class, or a .csv/.parquet "
+                           "pose table with a label column")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from actionpose.models.classifier import ActionClassifier
+
+    clips = _training_clips(args.data, args)
+    clf = ActionClassifier(model=args.model, window=args.window, stride=args.stride, fps=args.fps,
+                           people=args.people, epochs=args.epochs, seed=args.seed)
+    with tqdm(total=args.epochs, desc="train", unit="epoch", disable=True if args.quiet else None,
+              file=sys.stderr, leave=False) as bar:
+        def epoch_line(epoch: int, epochs: int, stats: dict) -> None:
+            bar.update(1)
+            val = f"  val_loss {stats['val_loss']:.3f}  val_acc {stats['val_acc']:.3f}" if "val_acc" in stats else ""
+            print(f"epoch {epoch}/{epochs}  train_loss {stats['train_loss']:.3f}{val}", flush=True)
+
+        clf.fit(clips, progress=epoch_line)
+    clf.save(args.output)
+    kept = f", kept epoch {clf.history_.best_epoch}" if clf.history_ else ""
+    print(f"{args.output}: {args.model} model, {len(clf.classes_)} classes ({', '.join(clf.classes_)}), "
+          f"{len(clips)} clips{kept}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from actionpose.models.classifier import ActionClassifier
+    from actionpose.train.evaluate import evaluate_predictions, save_report
+
+    clf = ActionClassifier.load(args.model)
+    windows = clf.windows(_training_clips(args.data, args))
+    if not len(windows):
+        raise InputError(args.data, "no windows to evaluate (clips too short or no person)")
+    report = evaluate_predictions(windows.y, clf.predict(windows), classes=clf.classes_)
+    print(report.summary())
+    if args.report:
+        for path in save_report(report, args.report, extra={"model": str(args.model), "data": str(args.data)}):
+            print(f"wrote {path}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from actionpose.models.classifier import ActionClassifier
+
+    clf = ActionClassifier.load(args.model)
+    source = Path(args.input)
+    seq = load_or_extract(source, args)
+    steps = clf.predict_windows(seq)
+    if args.json:
+        print(json.dumps({"input": str(source), "model": str(args.model), "classes": clf.classes_.tolist(),
+                          "windows": [{"start": round(w.start_s, 3), "end": round(w.end_s, 3), "label": w.label,
+                                       "proba": [round(float(p), 4) for p in w.proba]} for w in steps]}))
+    else:
+        for w in steps:
+            print(f"{w.start_s:7.2f}-{w.end_s:7.2f} s  {w.label:<16} {w.proba.max():.2f}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import torch
+
+    from actionpose.models.classifier import ActionClassifier
+    from actionpose.models.export import export_onnx
+
+    clf = ActionClassifier.load(args.model)
+    if clf._is_sklearn:
+        raise InputError(args.model, f"only torch models export to ONNX; this is a {clf.model} model")
+    example = torch.zeros((2, clf.window, clf.people, clf.layout_.num_joints, clf.channels_))  # batch axis stays dynamic
+    diff = export_onnx(clf.estimator_, example, args.output)
+    print(f"{args.output}: ONNX, checked with onnxruntime, max abs difference {diff:.2e}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the action-classifier commands."""
+    t = sub.add_parser("train", help="train an action classifier on your own labelled clips")
+    t.add_argument("data", help="folder with one sub-folder per class (videos or pose files), or a pose table")
+    t.add_argument("-o", "--output", required=True, help="model file to write (e.g. my_actions.apm)")
+    t.add_argument("--model", default="stgcn", help="stgcn | tcn | gru | rf | gb | logreg | knn")
+    t.add_argument("--window", type=int, default=30, help="window length in frames")
+    t.add_argument("--stride", type=int, help="window step in frames (default half the window)")
+    t.add_argument("--epochs", type=int, default=60)
+    t.add_argument("--fps", type=float, help="resample clips to this frame rate first")
+    t.add_argument("--people", type=int, default=1, help="person slots per window")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class metrics and confusion matrix")
+    ev.add_argument("model")
+    ev.add_argument("data", help="folder with one sub-folder per class, or a pose table")
+    ev.add_argument("--report", help="write the report as JSON (and the confusion matrix as PNG beside it)")
+    ev.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="labels over time for a video or pose file")
+    pr.add_argument("model")
+    pr.add_argument("input")
+    pr.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    add_backend_args(pr)
+    pr.set_defaults(func=cmd_predict)
+
+    ex = sub.add_parser("export", help="export a torch model to ONNX (checked with onnxruntime)")
+    ex.add_argument("model")
+    ex.add_argument("-o", "--output", required=True, help="model.onnx")
+    ex.set_defaults(func=cmd_export)
