@@ -25,7 +25,7 @@ from pathlib import Path
 
 import multiprocessing
 
-from actionpose.batch import find_videos
+from actionpose.inputs import find_videos
 from actionpose.sample_data import find_data_dir
 from actionpose.scale import BatchSettings, run_batch
 

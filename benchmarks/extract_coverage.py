@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from actionpose.batch import find_videos
+from actionpose.inputs import find_videos
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.sample_data import find_data_dir
 from actionpose.video.reader import probe_video

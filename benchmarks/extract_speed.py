@@ -1,4 +1,4 @@
-"""Extraction speed: the pipeline against a plain MediaPipe loop, and a folder on all cores.
+"""Extraction speed: the pipeline against a plain MediaPipe loop on one clip.
 
 Run from the project root (the real-data folder must be at ``$ACTIONPOSE_DATA`` or ``../shared/data``)::
 
@@ -7,9 +7,7 @@ Run from the project root (the real-data folder must be at ``$ACTIONPOSE_DATA`` 
 1. One clip, one process: the plain loop (OpenCV decode + ``mp.solutions.pose.Pose.process``) and
    ``extract_poses`` (threaded decode, backend, tracking, gap filling, smoothing) run alternately,
    ``--repeats`` times each; medians and the ratio of frame rates are printed. Goal >= 0.95x.
-2. A folder of clips (every real clip under clips/, falls/gmdcsa24/ and exercise/clips/: 15 clips of
-   4 sizes): one clip at a time in this process against ``extract_many`` with one worker per core;
-   the ratio of frame rates is printed. Goal >= 1.7x on two cores.
+   (A folder of clips on all cores: ``benchmarks/batch_speed.py``.)
 The machine is shared and noisy: read the medians and ratios, not single runs.
 """
 
@@ -19,14 +17,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import mediapipe as mp
 
-from actionpose.batch import extract_many, find_videos
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.sample_data import DEFAULT_CLIP, find_data_dir
 
@@ -72,33 +68,9 @@ def single_clip(clip: Path, repeats: int) -> float:
     return o / p
 
 
-def folder(clips: list[Path], repeats: int, workers: int) -> float:
-    one, many = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for r in range(repeats):
-            jobs = [(c, Path(tmp) / f"one{r}_{i}.npz") for i, c in enumerate(clips)]
-            s, _ = timed(extract_many, jobs, ExtractOptions(), None, 1)
-            frames = sum(cv2.VideoCapture(str(c)).get(cv2.CAP_PROP_FRAME_COUNT) for c in clips)
-            one.append(frames / s)
-            jobs = [(c, Path(tmp) / f"many{r}_{i}.npz") for i, c in enumerate(clips)]
-            s, res = time.perf_counter(), extract_many(jobs, ExtractOptions(), None, workers)
-            s = time.perf_counter() - s
-            assert all(x.ok for x in res), [x.error for x in res if not x.ok]
-            many.append(frames / s)
-    a, b = statistics.median(one), statistics.median(many)
-    print(f"folder of {len(clips)} clips ({int(frames)} frames), median of {repeats}:")
-    print(f"  one clip at a time     {a:7.1f} frames/s   runs: {', '.join(f'{v:.1f}' for v in one)}")
-    print(f"  {workers} workers              {b:7.1f} frames/s   runs: {', '.join(f'{v:.1f}' for v in many)}")
-    print(f"  ratio folder / single  {b / a:7.3f}  (goal >= 1.7 on two cores)")
-    return b / a
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--folder-repeats", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--skip-folder", action="store_true")
     args = ap.parse_args()
     data = find_data_dir()
     if data is None:
@@ -106,9 +78,6 @@ def main() -> int:
         return 2
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; mediapipe {mp.__version__}")
     single_clip(data / DEFAULT_CLIP, args.repeats)
-    if not args.skip_folder:
-        folder(find_videos([data / "clips", data / "falls" / "gmdcsa24", data / "exercise" / "clips"]),
-               args.folder_repeats, args.workers)
     return 0
 
 

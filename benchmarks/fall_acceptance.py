@@ -18,15 +18,17 @@ Run from the project root::
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
+from actionpose.cache import PoseCache
 from actionpose.datasets import load_thingx
 from actionpose.datasets.urfall import urfall_segments
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.sample_data import find_data_dir
-from actionpose.skeleton.io import load_poses, save_poses
+
 from actionpose.tasks.falls.data import evaluate_clip, fall_intervals, labelled_clips
 from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls
 from actionpose.tasks.falls import detect_falls
@@ -37,13 +39,11 @@ OTHER_CLIPS = ("clips/stgcn/ta_chi.mp4", "clips/stgcn/clean_and_jerk.mp4", "clip
 
 
 def cached(cache: Path | None, key: str, video: Path, options: ExtractOptions | None = None):
+    """The poses of ``video``, from the pose cache in ``cache`` when given (``key`` names it in logs only)."""
     if cache is None:
         return extract_poses(video, options)
-    path = cache / (key.replace("/", "__") + ".npz")
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_poses(extract_poses(video, options), path)
-    return load_poses(path)
+    settings = asdict(options) if options is not None else None
+    return PoseCache(cache).get_or_extract(video, settings, lambda p: extract_poses(p, options))[0]
 
 
 def line(title: str, report) -> None:

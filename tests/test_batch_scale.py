@@ -17,7 +17,8 @@ from actionpose.errors import InputError
 from actionpose.pipeline import ExtractOptions
 from actionpose.scale import BatchSettings, ClipJob, ClipRecord, plan_jobs, run_batch
 from actionpose.scale.pool import run_pool
-from actionpose.scale.resume import remove_partials, settings_key
+from actionpose.cache import settings_key
+from actionpose.scale.resume import remove_partials
 from actionpose.scale.summary import SummaryTable
 
 

@@ -22,7 +22,7 @@ from actionpose.pose.openpose import weights as weights_mod
 from actionpose.pose.openpose.inference import OpenPoseNet, frame_geometry, preprocess
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
 from actionpose.pose.openpose.net import CMUPoseNet
-from actionpose.pose.checkpoint import file_sha256
+from actionpose.inputs import file_sha256
 from actionpose.pose.openpose.weights import (
     WEIGHTS_SOURCES,
     build_model,

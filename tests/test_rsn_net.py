@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from actionpose.errors import BackendError
-from actionpose.pose.checkpoint import file_sha256
+from actionpose.inputs import file_sha256
 from actionpose.pose.rsn.net import (
     PRESETS,
     RSN,

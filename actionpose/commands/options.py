@@ -89,7 +89,7 @@ def source_arg(text: str) -> str | int:
 
 def load_or_extract(path: str | Path, args: argparse.Namespace, desc: str = "extract"):
     """The poses of ``path``: read a pose file, or extract and track a video with the backend options."""
-    from actionpose.batch import VIDEO_SUFFIXES
+    from actionpose.inputs import VIDEO_SUFFIXES
     from actionpose.skeleton.io import load_poses
 
     source = Path(path)

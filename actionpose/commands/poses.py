@@ -79,7 +79,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from actionpose.batch import VIDEO_SUFFIXES
+    from actionpose.inputs import VIDEO_SUFFIXES
 
     path = Path(args.file)
     if path.suffix.lower() in VIDEO_SUFFIXES:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from actionpose.commands.options import add_backend_args, load_or_extract
 from actionpose.errors import InputError
+from actionpose.inputs import IMAGE_SUFFIXES
 
 #: suffixes read as photos (the rest: videos or pose files)
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
 def _poses(path: Path, args: argparse.Namespace, mode: str):
@@ -84,7 +84,7 @@ def cmd_signs(args: argparse.Namespace) -> int:
 
 
 def _sign_folders(folder: Path) -> dict[str, list[Path]]:
-    from actionpose.batch import VIDEO_SUFFIXES
+    from actionpose.inputs import VIDEO_SUFFIXES
     from actionpose.skeleton.io import SUFFIXES
 
     usable = IMAGE_SUFFIXES | VIDEO_SUFFIXES | set(SUFFIXES) | {".json"}

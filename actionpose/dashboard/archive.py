@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from actionpose.errors import InputError
 from actionpose.skeleton.io.frames import frame_number
-from actionpose.train.sources import POSE_SUFFIXES, VIDEO_SUFFIXES
+from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES
 
 if TYPE_CHECKING:
     from actionpose.dashboard.workspace import StoredFile, Workspace

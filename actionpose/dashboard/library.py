@@ -17,7 +17,7 @@ from typing import Any
 
 from actionpose.atomic import atomic_path
 from actionpose.errors import InputError
-from actionpose.train.sources import file_sha256
+from actionpose.inputs import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from actionpose.dashboard.archive import unpack_openpose
 from actionpose.dashboard.config import DashboardConfig
 from actionpose.dashboard.library import ModelLibrary
 from actionpose.dashboard.tables import clip_alerts
-from actionpose.dashboard.workspace import StoredFile, Workspace, settings_key
+from actionpose.cache import result_key
+from actionpose.dashboard.workspace import StoredFile, Workspace
 from actionpose.errors import ActionPoseError, InputError
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.video.render import render_video
@@ -112,9 +113,9 @@ def poses(workspace: Workspace, stored: StoredFile, request: AnalyzeRequest, con
 
     if not stored.is_video:
         seq = load_poses_upload(workspace, stored, limit_bytes)
-        key, cached = settings_key(stored.sha256, {"poses": "file"}), False
+        key, cached = result_key(stored.sha256, {"poses": "file"}), False
     else:
-        key = settings_key(stored.sha256, request.extract_settings())
+        key = result_key(stored.sha256, request.extract_settings())
         cache = workspace.result_dir(key) / "poses.npz"
         cached = cache.is_file()
         if cached:

@@ -18,7 +18,6 @@ owner only. Layout::
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import sqlite3
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from actionpose.errors import InputError
-from actionpose.train.sources import POSE_SUFFIXES, VIDEO_SUFFIXES
+from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +191,4 @@ def _as_stream(data: bytes | BinaryIO) -> BinaryIO:
     return data
 
 
-def settings_key(sha256: str, settings: dict) -> str:
-    """A result key: the content hash and a short hash of the settings that change the result."""
-    blob = json.dumps(settings, sort_keys=True, default=str).encode()
-    return f"{sha256}-{hashlib.sha256(blob).hexdigest()[:16]}"
-
-
-__all__ = ["UPLOAD_SUFFIXES", "StoredFile", "Workspace", "settings_key", "upload_suffix"]
+__all__ = ["UPLOAD_SUFFIXES", "StoredFile", "Workspace", "upload_suffix"]

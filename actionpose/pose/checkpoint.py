@@ -9,7 +9,6 @@ the sequence metadata.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import re
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from actionpose.errors import BackendError
+from actionpose.inputs import file_sha256
 
 _WRAPPER_KEYS = ("state_dict", "model")
 _PREFIX = "module."
@@ -41,15 +41,6 @@ def require_file(path: str | Path | None, backend: str, kind: str, sources: str)
     if not path.is_file():
         raise BackendError(f"{path}: no such {kind} file. {sources}")
     return path
-
-
-def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _reason(exc: BaseException) -> str:

@@ -8,7 +8,6 @@ input and settings; anything else (no sidecar, a killed run, changed settings, a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -20,23 +19,6 @@ from actionpose.atomic import atomic_path
 log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = ".batch.json"
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB chunks (hashing runs at ~1 GB/s, far faster than extraction)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def settings_key(*parts: Any) -> str:
-    """A stable hash of JSON-able ``parts`` (input hash, settings dicts): equal keys mean equal results."""
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
 
 def read_sidecar(path: Path) -> dict[str, Any]:
     """The sidecar's content, or ``{}`` when it is missing or unreadable (then everything is redone)."""

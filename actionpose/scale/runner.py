@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from actionpose.batch import find_videos
+from actionpose.inputs import find_videos
 from actionpose.errors import InputError
 from actionpose.scale.summary import SummaryTable
 from actionpose.scale.work import BatchSettings, ClipJob, ClipRecord

@@ -20,8 +20,9 @@ from actionpose.analysis import AnalysisOptions, analyze_sequence
 from actionpose.atomic import atomic_path
 from actionpose.errors import ActionPoseError
 from actionpose.pipeline import ExtractOptions, extract_poses
-from actionpose.scale.resume import (SIDECAR_SUFFIX, file_sha256, finished, read_sidecar, remove_partials,
-                                     settings_key, write_sidecar)
+from actionpose.cache import settings_key
+from actionpose.inputs import file_sha256
+from actionpose.scale.resume import SIDECAR_SUFFIX, finished, read_sidecar, remove_partials, write_sidecar
 
 log = logging.getLogger(__name__)
 

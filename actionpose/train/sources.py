@@ -14,7 +14,6 @@ their content hash, so renaming or moving a video never extracts it again.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 from typing import Callable, Sequence
@@ -22,8 +21,10 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from actionpose.cache import PoseCache
 from actionpose.errors import ActionPoseError, InputError
-from actionpose.skeleton.io import load_poses, save_poses
+from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES
+from actionpose.skeleton.io import load_poses
 from actionpose.skeleton.io.frames import frame_axis
 from actionpose.skeleton.io.table import COLUMNS, from_dataframe
 from actionpose.skeleton.layouts import KeypointLayout
@@ -32,25 +33,12 @@ from actionpose.train.data import LabelledClip, Segment
 
 log = logging.getLogger(__name__)
 
-#: suffixes read as videos (everything else with a pose suffix is read with ``load_poses``)
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
-#: suffixes read as pose files
-POSE_SUFFIXES = frozenset({".npz", ".parquet", ".csv", ".json", ".skeleton"})
 #: optional file in the root of a class folder mapping files to groups
 GROUPS_FILE = "groups.csv"
 #: default cache folder, inside the class folder
 CACHE_DIR = ".actionpose_cache"
 
 Extract = Callable[[Path], PoseSequence]
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's content."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _default_extract(path: Path) -> PoseSequence:
@@ -61,7 +49,8 @@ def _default_extract(path: Path) -> PoseSequence:
 
 def cached_extract(path: str | Path, extract: Extract | None = None, cache_dir: str | Path | None = None,
                    cache_tag: str = "") -> PoseSequence:
-    """The poses of a video, extracted once and then read from ``cache_dir/<sha256>[-<tag>].npz``.
+    """The poses of a video, extracted once and then read from the :class:`~actionpose.cache.PoseCache` in
+    ``cache_dir`` (``<sha256>[-<tag hash>].npz``).
 
     Parameters
     ----------
@@ -78,15 +67,7 @@ def cached_extract(path: str | Path, extract: Extract | None = None, cache_dir: 
     extract = extract or _default_extract
     if cache_dir is None:
         return extract(path)
-    cached = Path(cache_dir) / f"{file_sha256(path)}{'-' + cache_tag if cache_tag else ''}.npz"
-    if cached.exists():
-        log.debug("poses of %s from the cache %s", path, cached)
-        return load_poses(cached)
-    log.info("extracting poses from %s", path)
-    seq = extract(path)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    save_poses(seq, cached)
-    return seq
+    return PoseCache(cache_dir).get_or_extract(path, cache_tag, extract)[0]
 
 
 def _read_groups(root: Path) -> dict[str, str]:
@@ -275,5 +256,5 @@ def clips_from_sequences(seqs: Sequence[PoseSequence], labels: Sequence[str | Se
             for s, lab, g in zip(seqs, labels, groups)]
 
 
-__all__ = ["CACHE_DIR", "GROUPS_FILE", "POSE_SUFFIXES", "VIDEO_SUFFIXES", "cached_extract", "clips_from_folder",
-           "clips_from_sequences", "clips_from_table", "file_sha256", "segments_from_labels"]
+__all__ = ["CACHE_DIR", "GROUPS_FILE", "cached_extract", "clips_from_folder", "clips_from_sequences",
+           "clips_from_table", "segments_from_labels"]

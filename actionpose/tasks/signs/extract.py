@@ -15,9 +15,6 @@ from actionpose.errors import InputError
 from actionpose.skeleton.layouts import HANDS, HOLISTIC
 from actionpose.skeleton.sequence import PoseSequence
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-
-
 #: tiles per side of the retry grid, and the share of the image each tile covers
 TILE_GRID, TILE_SHARE = 3, 0.5
 
