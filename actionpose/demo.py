@@ -97,10 +97,14 @@ def _analysis(seq, path: Path, lines: list[str]) -> Path:
     from actionpose.atomic import atomic_path
 
     result = analyze_sequence(seq, ("falls", "gait", "reps"))
-    for name, outcome in result.outcomes.items():
+    for name in result.tasks:
+        note = result.note(name)
+        if note is not None:
+            lines.append(f"{name}: {note}")
+            continue
         found = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                          for k, v in outcome.summary.items() if v is not None)
-        lines.append(f"{name}: {found or '-'}" if outcome.ok else f"{name}: {outcome.error}")
+                          for k, v in result.results[name].summary().items() if v is not None and k != "applies")
+        lines.append(f"{name}: {found or '-'}")
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(result.to_dict(), default=str))
     return path

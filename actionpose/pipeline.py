@@ -116,3 +116,24 @@ def _uncropped(detections: np.ndarray, crop: tuple[int, int, int, int]) -> np.nd
     out[..., 0] += crop[0]
     out[..., 1] += crop[1]
     return out
+
+
+def extract(source: str | Path | int, options: ExtractOptions | None = None, *, max_frames: int | None = None,
+            progress: Progress | None = None, **settings: Any) -> PoseSequence:
+    """Tracked, smoothed poses of a video file, camera index or stream URL (:func:`extract_poses`).
+
+    ``settings`` are :class:`ExtractOptions` fields (``backend``, ``max_people``, ``smooth``, ...) applied on
+    top of ``options``; anything else goes to the backend (``mode="holistic"``, ``weights=...``).
+
+    Examples
+    --------
+    >>> seq = actionpose.extract("clip.mp4", max_people=2)          # doctest: +SKIP
+    >>> seq = actionpose.extract("clip.mp4", mode="holistic")        # doctest: +SKIP
+    """
+    from dataclasses import fields, replace
+
+    options = options or ExtractOptions()
+    known = {f.name for f in fields(ExtractOptions)}
+    backend_options = {**options.backend_options, **{k: v for k, v in settings.items() if k not in known}}
+    options = replace(options, backend_options=backend_options, **{k: v for k, v in settings.items() if k in known})
+    return extract_poses(source, options, progress=progress, max_frames=max_frames)

@@ -51,7 +51,7 @@ def test_steady_condition_raises_one_alert_after_debounce() -> None:
     alerts = feed(m, [(1.0, True)], 20.0)
     assert kinds_times(alerts) == [("fall", 1.5)]
     a = alerts[0]
-    assert (a.severity, a.person, a.source, a.confidence) == ("warning", 1, "cam1", 0.9)
+    assert (a.severity, a.person, a.source, a.confidence) == ("critical", 1, "cam1", 0.9)  # the one policy
     assert a.details["episode_start_s"] == pytest.approx(1.0)
     assert got == alerts == m.sent
 

@@ -39,7 +39,7 @@ def test_falls_text_timeline_and_logs(fall_file, tmp_path, capsys):
     assert main(["falls", str(fall_file), "--timeline", str(timeline), "--alert-jsonl", str(jsonl),
                  "--alert-db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "ALERT warning  fall" in out and "1 fall(s)" in out
+    assert "ALERT critical fall" in out and "1 fall(s)" in out   # a confirmed fall is critical everywhere
     states = pd.read_csv(timeline)["state"]
     assert {"upright", "falling", "down"} <= set(states)
     assert [a.kind for a in read_jsonl(jsonl)] == ["fall"]

@@ -75,6 +75,6 @@ def test_watch_raises_the_alert_live(data_file, tmp_path, capsys):
     log = tmp_path / "alerts.jsonl"
     assert main(["-q", "watch", str(video), "--alert-jsonl", str(log)]) == 0
     out = capsys.readouterr().out
-    assert "ALERT warning  fall" in out and "1 fall(s)" in out
+    assert "ALERT critical fall" in out and "1 fall(s)" in out   # live or in a clip: critical
     alerts = [json.loads(line) for line in log.read_text().splitlines()]
-    assert alerts[0]["kind"] == "fall" and 3.0 < alerts[0]["time_s"] < 6.0   # labelled fall 2.5-8 s
+    assert alerts[0]["kind"] == "fall" and alerts[0]["severity"] == "critical" and 3.0 < alerts[0]["time_s"] < 6.0

@@ -10,6 +10,7 @@ import logging
 from collections import deque
 from typing import Any, Callable, Iterable, Sequence
 
+from actionpose.alerts.policy import severity
 from actionpose.alerts.sinks.base import AlertSink, CallbackSink
 from actionpose.alerts.types import Alert, Observation
 from actionpose.alerts.zones import Zone, find_zone
@@ -189,7 +190,7 @@ class AlertManager:
     def _episode_alert(self, track: _Track, obs: Observation) -> Alert:
         message = obs.message or f"{obs.kind} detected for person {obs.person} at {obs.time_s:.1f} s"
         details = {**obs.details, "episode_start_s": track.episode_start}
-        return self._make(obs.kind, "warning", obs, message, details, obs.confidence)
+        return self._make(obs.kind, severity(obs.kind), obs, message, details, obs.confidence)
 
     def _start_episode(self, key: tuple[str, int], track: _Track, obs: Observation) -> list[Alert]:
         track.in_episode = True
@@ -229,7 +230,7 @@ class AlertManager:
         track.escalated = True
         first = track.alert
         since = obs.time_s - first.time_s
-        alert = self._make(f"{obs.kind}_escalation", "critical", obs,
+        alert = self._make(f"{obs.kind}_escalation", severity(f"{obs.kind}_escalation", "critical"), obs,
                            f"{obs.kind} still ongoing for person {obs.person}, {since:.0f} s after the alert",
                            {"alert_id": first.id, "episode_start_s": track.episode_start,
                             "since_alert_s": since}, first.confidence)
@@ -243,7 +244,7 @@ class AlertManager:
         track.last_t = obs.time_s
         if not (alerted and self.notify_recovery):
             return []
-        alert = self._make(f"{obs.kind}_recovered", "info", obs,
+        alert = self._make(f"{obs.kind}_recovered", severity(f"{obs.kind}_recovered", "info"), obs,
                            f"person {obs.person} recovered from {obs.kind} after {ended - start:.1f} s",
                            {"alert_id": first.id, "episode_start_s": start, "ended_s": ended,
                             "duration_s": ended - start}, first.confidence)

@@ -27,17 +27,15 @@ def add_batch_args(p: argparse.ArgumentParser) -> None:
 
 
 def batch_settings(args: argparse.Namespace, options=None, pose_format: str | None = None, pose_suffix: str = ".npz",
-                   tasks: tuple[str, ...] | None = None, analysis=None):
+                   tasks: tuple[str, ...] | None = None, configs: dict | None = None):
     """:class:`actionpose.scale.BatchSettings` from the command's options."""
-    from actionpose.analysis import AnalysisOptions
     from actionpose.scale import BatchSettings
 
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", f"must be at least 1, got {args.workers}")
     if args.address and args.engine != "ray":
         raise InputError("--address", "only applies with --engine ray")
-    return BatchSettings(options or extract_options(args), pose_format, pose_suffix, tasks,
-                         analysis or AnalysisOptions())
+    return BatchSettings(options or extract_options(args), pose_format, pose_suffix, tasks, configs or {})
 
 
 def run_with_progress(args: argparse.Namespace, settings):
@@ -87,16 +85,23 @@ def _tasks(text: str) -> tuple[str, ...]:
         raise InputError("--tasks", str(exc)) from None
 
 
-def cmd_analyze(args: argparse.Namespace) -> int:
-    from actionpose.analysis import AnalysisOptions
+def task_configs(args: argparse.Namespace) -> dict:
+    """The task configs that ``analyze``'s options set (the other tasks keep their defaults)."""
+    from actionpose.tasks.actions import ActionsConfig
+    from actionpose.tasks.exercise.task import ExerciseConfig
+    from actionpose.tasks.gait import GaitConfig
+    from actionpose.tasks.signs.task import SignsConfig
 
-    tasks = _tasks(args.tasks)
-    for name in ("sign_model",):
-        path = getattr(args, name)
+    for path in (args.sign_model, args.action_model):
         if path and not Path(path).is_file():
             raise InputError(path, "no such model file")
-    analysis = AnalysisOptions(exercise=args.exercise, height_m=args.height, sign_model=args.sign_model)
-    report = run_with_progress(args, batch_settings(args, tasks=tasks, analysis=analysis))
+    return {"reps": ExerciseConfig(exercise=args.exercise), "gait": GaitConfig(height_m=args.height),
+            "signs": SignsConfig(model=args.sign_model), "actions": ActionsConfig(model=args.action_model)}
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    tasks = _tasks(args.tasks)
+    report = run_with_progress(args, batch_settings(args, tasks=tasks, configs=task_configs(args)))
     return print_report(report, Path(args.output), "analyzed")
 
 
@@ -107,11 +112,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.add_argument("inputs", nargs="+", help="folder(s) of videos (searched recursively) or video files")
     a.add_argument("-o", "--output", required=True, help="output folder: per clip CLIP.npz (poses), "
                                                           "CLIP.analysis.json, CLIP.batch.json (resume record)")
-    a.add_argument("--tasks", default="falls,gait,reps", help="comma-separated: falls, gait, reps, signs "
-                                                              "(default falls,gait,reps)")
+    a.add_argument("--tasks", default="falls,gait,reps", help="comma-separated: falls, gait, reps, signs, "
+                                                              "actions (default falls,gait,reps)")
     a.add_argument("--exercise", default="auto", help="reps: a built-in exercise, auto, or a definition file")
     a.add_argument("--height", type=float, metavar="M", help="gait: the walkers' height in metres")
     a.add_argument("--sign-model", metavar="FILE", help="signs: a sign model (default: the built-in alphabet)")
+    a.add_argument("--action-model", metavar="FILE", help="actions: your action model (`actionpose train`)")
     add_batch_args(a)
     add_backend_args(a)
     a.set_defaults(func=cmd_analyze)

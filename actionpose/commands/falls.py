@@ -40,13 +40,15 @@ def _event_line(e) -> str:
 
 
 def cmd_falls(args: argparse.Namespace) -> int:
+    from actionpose.alerts.adapter import result_alerts
     from actionpose.tasks.falls import detect_falls
 
     config, clf = _config(args), _classifier(args)
     seq = load_or_extract(args.input, args)
+    result = detect_falls(seq, config, clf, args.fall_label, args.min_learned)
     with open_alert_manager(args, args.input, echo=not args.json) as manager:
-        result = detect_falls(seq, config, clf, args.fall_label, args.min_learned,
-                              on_status=lambda s: manager.observe(s.observation()))
+        for alert in result_alerts(result, str(args.input), zones=manager.ignore_zones):
+            manager.dispatch(alert)  # one alert per confirmed fall, as in the dashboard and batch runs
         alerts = [a.to_dict() for a in manager.sent]
     if args.timeline:
         from actionpose.atomic import atomic_path

@@ -15,6 +15,7 @@ def cmd_gait(args: argparse.Namespace) -> int:
     from actionpose.tasks.gait import GaitConfig, analyze_gait
     from actionpose.tasks.gait.report import document, format_table, write_report
     from actionpose.tasks.gait.rules import DEFAULT_RULES, gait_alerts, load_rules
+    from actionpose.tasks.gait.task import is_walk
 
     source = Path(args.input)
     if not source.exists():
@@ -39,7 +40,8 @@ def cmd_gait(args: argparse.Namespace) -> int:
     for r in reports:
         if classifier is not None and r.view.view == "side":
             r.classification = classifier.opinion(r)
-        alerts.extend(gait_alerts(r, rules, source=str(source)))
+        if is_walk(r):  # a track that never completed a gait cycle raises no gait alert
+            alerts.extend(gait_alerts(r, rules, source=str(source)))
     if args.alert_jsonl or args.alert_db or args.alert_webhook:
         with open_alert_manager(args, str(source), echo=False) as manager:
             for alert in alerts:

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from actionpose.alerts.types import Alert
-from actionpose.analysis import Analysis, AnalysisOptions, analyze_sequence
+from actionpose.analysis import Analysis, analyze_sequence
 from actionpose.dashboard.archive import unpack_openpose
 from actionpose.dashboard.config import DashboardConfig
 from actionpose.dashboard.library import ModelLibrary
-from actionpose.dashboard.tables import clip_alerts
 from actionpose.cache import result_key
 from actionpose.dashboard.workspace import StoredFile, Workspace
 from actionpose.errors import ActionPoseError, InputError
@@ -131,8 +130,11 @@ def _analyze(seq: PoseSequence, request: AnalyzeRequest, library: ModelLibrary, 
              result: dict[str, Any]) -> None:
     """The tasks, the custom model and the gait plots (runs in a worker thread while the video is drawn)."""
     started = time.perf_counter()
-    analysis = analyze_sequence(seq, request.tasks, AnalysisOptions(exercise=request.exercise,
-                                                                    height_m=request.height_m))
+    from actionpose.tasks.exercise.task import ExerciseConfig
+    from actionpose.tasks.gait import GaitConfig
+
+    analysis = analyze_sequence(seq, request.tasks, {"reps": ExerciseConfig(exercise=request.exercise),
+                                                     "gait": GaitConfig(height_m=request.height_m)})
     result["analysis"] = analysis
     if request.model:
         try:
@@ -140,13 +142,13 @@ def _analyze(seq: PoseSequence, request: AnalyzeRequest, library: ModelLibrary, 
             result["windows"] = clf.predict_windows(seq)
         except (ActionPoseError, ValueError) as exc:
             result["model_error"] = str(exc)
-    gait = analysis.outcomes.get("gait")
+    gait = analysis.applied("gait")
     plots: dict[int, list[Path]] = {}
-    if gait is not None and gait.ok:
+    if gait is not None:
         from actionpose.tasks.gait.norms import load_band
         from actionpose.tasks.gait.report import plot_angles, plot_timeline
 
-        for r in gait.result:
+        for r in gait.reports:
             band = load_band("knee_flexion", r.norm.get("condition", "overground")) if r.norm else None
             paths = [plot_angles(r, "knee_flexion", folder / f"person{r.person}_knee_flexion.png", band),
                      plot_angles(r, "hip_flexion", folder / f"person{r.person}_hip_flexion.png"),
@@ -200,7 +202,7 @@ def run_clip(workspace: Workspace, library: ModelLibrary, config: DashboardConfi
     analysis: Analysis = work["analysis"]
     result = ClipResult(stored, key, seq, analysis, overlay, request.model, work.get("windows", []),
                         work.get("model_error"), work["gait_plots"],
-                        clip_alerts(analysis, stored.sha256, stored.name), timings, from_cache=cached)
+                        analysis.alerts(clip_id=stored.sha256), timings, from_cache=cached)
     log.info("%s analysed in %.1f s (%s)", stored.name, timings["total"],
              ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     with _memory_lock:

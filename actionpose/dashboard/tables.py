@@ -3,13 +3,11 @@ alerts a clip raised. Only formatting: every number comes from :class:`actionpos
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from actionpose.alerts.types import Alert
 from actionpose.analysis import Analysis
 
 TIMELINE_COLUMNS = ["lane", "person", "task", "label", "start_s", "end_s"]
@@ -31,31 +29,31 @@ def timeline(analysis: Analysis, windows: Sequence[Any] = (), model_name: str | 
     labels of a custom model (``windows``: its :class:`WindowPrediction` list)."""
     rows: list[dict[str, Any]] = []
     step = 1.0 / analysis.fps if analysis.fps else 0.04
-    falls = analysis.outcomes.get("falls")
-    if falls is not None and falls.ok:
-        states = falls.result.state_table()
+    falls = analysis.applied("falls")
+    if falls is not None:
+        states = falls.state_table()
         for person, part in states.groupby("person", sort=True):
             for start, end, label in _runs(part["time_s"].to_numpy(), part["state"].tolist(), step):
                 rows.append({"lane": f"person {person}: state", "person": int(person), "task": "falls",
                              "label": label, "start_s": start, "end_s": end})
-    gait = analysis.outcomes.get("gait")
-    if gait is not None and gait.ok:
-        for r in gait.result:
+    gait = analysis.applied("gait")
+    if gait is not None:
+        for r in gait.reports:
             rows.append({"lane": f"person {r.person}: gait", "person": int(r.person), "task": "gait",
                          "label": f"walking ({r.view.view} view)", "start_s": r.start_s,
                          "end_s": r.start_s + r.duration_s})
-    reps = analysis.outcomes.get("reps")
-    if reps is not None and reps.ok:
-        for p in reps.result.people:
+    reps = analysis.applied("reps")
+    if reps is not None:
+        for p in reps.people:
             for rep in p.reps:
-                label = f"{reps.result.exercise} rep {rep.number}" if rep.number else "partial rep"
+                label = f"{reps.exercise} rep {rep.number}" if rep.number else "partial rep"
                 rows.append({"lane": f"person {p.person}: reps", "person": int(p.person), "task": "reps",
                              "label": label, "start_s": rep.start_s, "end_s": rep.end_s})
-    signs = analysis.outcomes.get("signs")
-    if signs is not None and signs.ok:
-        for e in signs.result:
-            rows.append({"lane": "signs", "person": -1, "task": "signs", "label": e.label,
-                         "start_s": e.start_s, "end_s": e.end_s})
+    signs = analysis.applied("signs")
+    if signs is not None:
+        for e in signs.task_events():
+            rows.append({"lane": f"person {e.person}: signs", "person": e.person, "task": "signs", "label": e.label,
+                         "start_s": e.time_s, "end_s": e.end_s})
     for i, w in enumerate(windows):
         end = windows[i + 1].start_s if i + 1 < len(windows) else w.end_s
         rows.append({"lane": f"model: {model_name}", "person": -1, "task": "model", "label": w.label,
@@ -65,12 +63,12 @@ def timeline(analysis: Analysis, windows: Sequence[Any] = (), model_name: str | 
 
 def fall_events(analysis: Analysis) -> pd.DataFrame:
     """The fall events, one row each (times in seconds)."""
-    falls = analysis.outcomes.get("falls")
-    if falls is None or not falls.ok or not falls.result.events:
+    falls = analysis.applied("falls")
+    if falls is None or not falls.events:
         return pd.DataFrame()
     rows = [{"person": e.person, "start_s": e.start_s, "impact_s": e.impact_s, "alert_s": e.confirmed_s,
              "end_s": e.end_s, "got_up": e.got_up, "confidence": round(e.confidence, 2),
-             "peak_velocity_H_per_s": round(e.peak_velocity, 2)} for e in falls.result.events]
+             "peak_velocity_H_per_s": round(e.peak_velocity, 2)} for e in falls.events]
     return pd.DataFrame(rows)
 
 
@@ -103,37 +101,10 @@ def rep_table(report: Any) -> pd.DataFrame:
 
 
 def sign_table(analysis: Analysis) -> pd.DataFrame:
-    signs = analysis.outcomes.get("signs")
-    if signs is None or not signs.ok:
+    signs = analysis.applied("signs")
+    if signs is None:
         return pd.DataFrame()
-    return pd.DataFrame([e.to_dict() for e in signs.result])
-
-
-def clip_alerts(analysis: Analysis, clip_id: str, source: str) -> list[Alert]:
-    """The alerts a clip raised: one per confirmed fall, and the gait rule alerts.
-
-    Ids are derived from the clip's content hash, so analysing the same clip again logs nothing twice.
-    """
-    out: list[Alert] = []
-    falls = analysis.outcomes.get("falls")
-    if falls is not None and falls.ok:
-        for e in falls.result.events:
-            if not e.confirmed:
-                continue
-            after = "and got up" if e.got_up else "and is still down at the end of the clip"
-            out.append(Alert("fall", int(e.person), float(e.confirmed_s), "warning" if e.got_up else "critical",
-                             f"person {e.person} fell at {e.impact_s:.1f} s {after}", source=source,
-                             confidence=float(e.confidence),
-                             details={"start_s": round(e.start_s, 3), "impact_s": round(e.impact_s, 3),
-                                      "got_up": e.got_up, "from": "dashboard"},
-                             id=_alert_id(clip_id, "fall", e.person, e.impact_s)))
-    gait = analysis.outcomes.get("gait")
-    if gait is not None and gait.ok:
-        for a in gait.document.get("alerts", []):
-            data = {**a, "source": source}
-            data["id"] = _alert_id(clip_id, f"gait:{a.get('message', '')}", a.get("person", 0), a.get("time_s", 0.0))
-            out.append(Alert.from_dict(data))
-    return out
+    return pd.DataFrame(signs.to_dict()["signs"])
 
 
 def changed_acks(before: pd.DataFrame, after: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -143,9 +114,5 @@ def changed_acks(before: pd.DataFrame, after: pd.DataFrame) -> tuple[list[str], 
     return changed[changed].index.tolist(), changed[~changed].index.tolist()
 
 
-def _alert_id(clip_id: str, kind: str, person: Any, time_s: Any) -> str:
-    return hashlib.sha256(f"{clip_id}|{kind}|{person}|{float(time_s or 0):.3f}".encode()).hexdigest()[:32]
-
-
-__all__ = ["TIMELINE_COLUMNS", "changed_acks", "clip_alerts", "fall_events", "gait_parameters", "rep_table",
+__all__ = ["TIMELINE_COLUMNS", "changed_acks", "fall_events", "gait_parameters", "rep_table",
            "sign_table", "timeline"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from actionpose import __version__
-from actionpose.analysis import AnalysisOptions, analyze_sequence
+from actionpose.analysis import analyze_sequence
 from actionpose.atomic import atomic_path
 from actionpose.errors import ActionPoseError
 from actionpose.pipeline import ExtractOptions, extract_poses
@@ -42,8 +42,8 @@ class BatchSettings:
         The pose file's format (``save_poses`` name, None: from the suffix) and suffix.
     tasks
         Tasks of :func:`actionpose.analysis.analyze_sequence`; None extracts only.
-    analysis
-        The tasks' options.
+    configs
+        Task name -> its config dataclass (each task's defaults otherwise).
     fingerprint
         JSON-able description of the settings, filled once by :meth:`fingerprinted` (model files hashed there,
         not in every worker).
@@ -53,7 +53,7 @@ class BatchSettings:
     pose_format: str | None = None
     pose_suffix: str = ".npz"
     tasks: tuple[str, ...] | None = None
-    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    configs: dict[str, Any] = field(default_factory=dict)
     fingerprint: dict[str, Any] = field(default_factory=dict)
 
     def fingerprinted(self) -> BatchSettings:
@@ -64,11 +64,9 @@ class BatchSettings:
                  "extract": _describe(opts), "format": self.pose_format, "suffix": self.pose_suffix}
         analysis = None
         if self.tasks is not None:
-            a = self.analysis
-            fall = a.fall_config.to_dict() if hasattr(a.fall_config, "to_dict") else a.fall_config
-            analysis = {"actionpose": __version__, "tasks": list(self.tasks), "exercise": _describe(a.exercise),
-                        "height_m": a.height_m, "fall_config": _describe(fall), "sign_model": _describe(a.sign_model)}
-        return BatchSettings(self.extract, self.pose_format, self.pose_suffix, self.tasks, self.analysis,
+            configs = {name: _describe(asdict(c)) for name, c in self.configs.items() if name in self.tasks}
+            analysis = {"actionpose": __version__, "tasks": list(self.tasks), "configs": configs}
+        return BatchSettings(self.extract, self.pose_format, self.pose_suffix, self.tasks, self.configs,
                              {"poses": poses, "analysis": analysis})
 
 
@@ -213,7 +211,7 @@ def _process(job: ClipJob, settings: BatchSettings, started: float) -> ClipRecor
 
             seq = load_poses(poses_path, format=settings.pose_format)
         seq.meta["source"] = str(job.source)  # the same document whether poses were made now or reused
-        result = analyze_sequence(seq, settings.tasks, settings.analysis)
+        result = analyze_sequence(seq, settings.tasks, settings.configs)
         with atomic_path(job.analysis) as tmp:
             tmp.write_text(json.dumps(result.to_dict(), indent=1, default=_json_default))
         columns = {k: v for k, v in result.summary_row().items() if "." in k}

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from actionpose.analysis import TASKS
 from actionpose.dashboard import charts, feedback, tables
 from actionpose.dashboard.config import WEIGHTED_BACKENDS
 from actionpose.dashboard.runs import AnalyzeRequest, ClipResult, record_alerts, run_clip
@@ -20,6 +19,7 @@ from actionpose.dashboard.workspace import UPLOAD_SUFFIXES
 
 #: the model choice (the Train page sets it after saving a model)
 MODEL_KEY = "analyze_model"
+#: the tasks offered here (your own model is chosen below), and their names on the page
 TASK_NAMES = {"falls": "Falls", "gait": "Gait", "reps": "Exercise reps", "signs": "Sign transcript"}
 
 
@@ -38,7 +38,7 @@ def _request() -> tuple[AnalyzeRequest, bool]:
         c1, c2, c3 = st.columns(3)
         backend = c1.selectbox("Pose backend", backends, help="OpenPose and RSN appear once their weights are "
                                                               "configured (actionpose dashboard --weights).")
-        tasks = c2.multiselect("Tasks", list(TASKS), default=["falls", "gait", "reps"],
+        tasks = c2.multiselect("Tasks", list(TASK_NAMES), default=["falls", "gait", "reps"],
                                format_func=TASK_NAMES.get,
                                help="Sign transcripts need hand landmarks: MediaPipe then runs in holistic mode.")
         exercise = c3.selectbox("Exercise", _exercises(), help="auto: recognised from the motion")
@@ -70,9 +70,9 @@ def _summary(result: ClipResult) -> None:
     how = "from the cache" if result.from_cache else f"in {result.seconds.get('total', 0):.1f} s"
     st.caption(f"{result.stored.name}: {a.frames} frames at {a.fps:g} fps, {a.people} tracked person(s), "
                f"{a.layout} skeleton; analysed {how}")
-    falls = a.outcomes.get("falls")
-    if falls is not None and falls.ok:
-        confirmed = [e for e in falls.result.events if e.confirmed]
+    falls = a.applied("falls")
+    if falls is not None:
+        confirmed = [e for e in falls.events if e.confirmed]
         for e in confirmed:
             after = "got up again" if e.got_up else "was still down at the end of the clip"
             st.error(f"Fall detected: person {e.person} fell at {e.impact_s:.1f} s and {after} "
@@ -82,9 +82,9 @@ def _summary(result: ClipResult) -> None:
 
 
 def _falls_tab(result: ClipResult) -> None:
-    outcome = result.analysis.outcomes["falls"]
-    if not outcome.ok:
-        st.info(f"Falls: {outcome.error}")
+    note = result.analysis.note("falls")
+    if note is not None:
+        st.info(f"Falls: {note}")
         return
     events = tables.fall_events(result.analysis)
     if events.empty:
@@ -94,11 +94,12 @@ def _falls_tab(result: ClipResult) -> None:
 
 
 def _gait_tab(result: ClipResult) -> None:
-    outcome = result.analysis.outcomes["gait"]
-    if not outcome.ok:
-        st.info(f"Gait: {outcome.error}")
+    note = result.analysis.note("gait")
+    if note is not None:
+        st.info(f"Gait: {note}")
         return
-    for report in outcome.result:
+    gait = result.analysis.results["gait"]
+    for report in gait.reports:
         v = report.view
         st.markdown(f"**Person {report.person}**: {v.view} view ({v.direction.replace('_', ' ')}), "
                     f"{report.duration_s:.1f} s from {report.start_s:.1f} s, {len(report.events)} gait events")
@@ -110,17 +111,17 @@ def _gait_tab(result: ClipResult) -> None:
             cols = st.columns(len(plots))
             for col, path in zip(cols, plots):
                 col.image(str(path))
-    alerts = outcome.document.get("alerts", [])
-    for a in alerts:
-        (st.warning if a.get("severity") != "info" else st.info)(f"Gait alert: {a.get('message', '')}")
+    for a in result.alerts:
+        if a.kind == "gait":
+            (st.warning if a.severity != "info" else st.info)(f"Gait alert: {a.message}")
 
 
 def _reps_tab(result: ClipResult) -> None:
-    outcome = result.analysis.outcomes["reps"]
-    if not outcome.ok:
-        st.info(f"Reps: {outcome.error}")
+    note = result.analysis.note("reps")
+    if note is not None:
+        st.info(f"Reps: {note}")
         return
-    report = outcome.result
+    report = result.analysis.results["reps"]
     st.markdown(f"**{report.title}**: " + "; ".join(f"person {p.person}: {p.count} rep(s)"
                                                     + (f", {p.partial} partial" if p.partial else "")
                                                     for p in report.people))
@@ -135,11 +136,11 @@ def _reps_tab(result: ClipResult) -> None:
 
 
 def _signs_tab(result: ClipResult) -> None:
-    outcome = result.analysis.outcomes["signs"]
-    if not outcome.ok:
-        st.info(f"Signs: {outcome.error}")
+    note = result.analysis.note("signs")
+    if note is not None:
+        st.info(f"Signs: {note}")
         return
-    transcript = outcome.summary.get("transcript", "")
+    transcript = result.analysis.results["signs"].summary().get("transcript", "")
     st.markdown(f"**Transcript:** {transcript or '(no sign recognised)'}")
     signs = tables.sign_table(result.analysis)
     if not signs.empty:
@@ -205,9 +206,9 @@ def _downloads(result: ClipResult, timeline) -> None:
                        "application/json", on_click="ignore")
     c2.download_button("Timeline (CSV)", timeline.to_csv(index=False), f"{stem}_timeline.csv", "text/csv",
                        on_click="ignore")
-    falls = result.analysis.outcomes.get("falls")
-    if falls is not None and falls.ok:
-        c3.download_button("Fall states per frame (CSV)", lambda: falls.result.state_table().to_csv(index=False),
+    falls = result.analysis.applied("falls")
+    if falls is not None:
+        c3.download_button("Fall states per frame (CSV)", lambda: falls.state_table().to_csv(index=False),
                            f"{stem}_fall_states.csv", "text/csv", on_click="ignore")
     if result.overlay is not None:
         st.markdown("**Video**")
@@ -230,7 +231,7 @@ def _results(result: ClipResult) -> None:
             st.info("Nothing to show on the timeline (no task produced a result).")
         else:
             st.altair_chart(charts.timeline_chart(timeline), width="stretch")
-    names = [t for t in result.analysis.outcomes] + (["model"] if result.model else []) + ["downloads"]
+    names = result.analysis.tasks + (["model"] if result.model else []) + ["downloads"]
     labels = {**TASK_NAMES, "model": f"Model: {result.model}", "downloads": "Downloads"}
     views = {"falls": _falls_tab, "gait": _gait_tab, "reps": _reps_tab, "signs": _signs_tab, "model": _model_tab,
              "downloads": lambda r: _downloads(r, timeline)}

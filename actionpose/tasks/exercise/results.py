@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from actionpose.tasks.base import TaskEvent, TaskResult
+
 
 def _round(value: Any, digits: int = 3) -> Any:
     if isinstance(value, float):
@@ -96,8 +98,8 @@ class PersonReport:
 
 
 @dataclass
-class ExerciseReport:
-    """The result of :func:`actionpose.tasks.exercise.analyze` for one input."""
+class ExerciseReport(TaskResult):
+    """The result of :func:`actionpose.tasks.exercise.analyze` for one input (the ``reps`` task's result)."""
 
     exercise: str
     title: str
@@ -107,6 +109,24 @@ class ExerciseReport:
     people: list[PersonReport]
     units: dict[str, str] = field(default_factory=dict)
     auto: dict[str, Any] | None = None
+
+    def person_ids(self) -> list[int]:
+        return [int(p.person) for p in self.people]
+
+    def task_events(self) -> list[TaskEvent]:
+        """Every rep (complete or partial) and hold of every person, in time order."""
+        out = [TaskEvent("rep", p.person, r.start_s, r.end_s, self.exercise, message=r.feedback,
+                         details={"number": r.number, "complete": r.complete, "faults": [f.id for f in r.faults]})
+               for p in self.people for r in p.reps]
+        out += [TaskEvent("hold", p.person, h.start_s, h.end_s, self.exercise, message=h.feedback,
+                          details={"duration_s": round(h.duration_s, 3), "faults": [f.id for f in h.faults]})
+                for p in self.people for h in p.holds]
+        return sorted(out, key=lambda e: e.time_s)
+
+    def summary(self) -> dict[str, Any]:
+        if not self.applies:
+            return super().summary()
+        return {"exercise": self.exercise, "reps": sum(p.count for p in self.people)}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dictionary (floats rounded to 3 decimals)."""

@@ -48,6 +48,7 @@ import numpy as np
 from actionpose.alerts.types import Observation
 from actionpose.skeleton.layouts import KeypointLayout, get_layout
 from actionpose.skeleton.sequence import PoseSequence
+from actionpose.tasks.base import TaskEvent, TaskResult
 
 log = logging.getLogger(__name__)
 
@@ -600,8 +601,8 @@ class FallDetector:
 
 
 @dataclass
-class FallResult:
-    """Fall detection over a whole sequence.
+class FallResult(TaskResult):
+    """Fall detection over a whole sequence (the ``falls`` task's result).
 
     Attributes
     ----------
@@ -642,9 +643,28 @@ class FallResult:
             out[(self.timestamps >= ev.start_s) & (self.timestamps <= end)] = 1
         return out
 
+    def person_ids(self) -> list[int]:
+        return [int(i) for i in self.track_ids]
+
+    def task_events(self) -> list[TaskEvent]:
+        """Each confirmed fall, raising a ``fall`` alert when it is confirmed."""
+        out = []
+        for e in self.events:
+            after = "and got up" if e.got_up else "and is still down"
+            out.append(TaskEvent("fall", e.person, e.start_s, e.end_s, "fall", e.confidence,
+                                 f"person {e.person} fell at {e.impact_s:.1f} s {after}",
+                                 alert="fall" if e.confirmed else None, alert_s=e.confirmed_s, point=e.point,
+                                 details={"start_s": round(e.start_s, 3), "impact_s": round(e.impact_s, 3),
+                                          "got_up": e.got_up}))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        return {"falls": len(self.events), "first_impact_s": round(self.events[0].impact_s, 3) if self.events else None,
+                "still_down": sum(not e.got_up for e in self.events)}
+
     def to_dict(self) -> dict[str, Any]:
-        return {"events": [e.to_dict() for e in self.events], "config": self.config.to_dict(),
-                "people": [int(i) for i in self.track_ids]}
+        return {**self.header(), "events": [e.to_dict() for e in self.events], "config": self.config.to_dict(),
+                "people": self.person_ids()}
 
 
 def detect_falls(seq: PoseSequence, config: FallConfig | None = None, classifier: Any = None,

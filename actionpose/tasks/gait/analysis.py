@@ -68,6 +68,9 @@ class GaitConfig:
         Median leg keypoint score below which ``low_confidence`` is flagged.
     out_of_frame
         Share of frames with a leg keypoint missing or outside the frame above which ``out_of_frame`` is flagged.
+    rules
+        A rules file (YAML/JSON, :func:`~actionpose.tasks.gait.rules.load_rules`) for the gait alerts of the
+        ``gait`` task; None: the built-in rules.
     """
 
     view: str = "auto"
@@ -81,6 +84,7 @@ class GaitConfig:
     norm_condition: str = "overground"
     low_confidence: float = 0.5
     out_of_frame: float = 0.1
+    rules: str | None = None
 
     def __post_init__(self) -> None:
         if self.view not in ("auto",) + VIEWS:

@@ -2,8 +2,8 @@
 
 A rule names a parameter of :class:`~actionpose.tasks.gait.results.GaitParameters` (or one of the
 two-sided summaries ``knee_rom_deg``, ``hip_rom_deg``, ``knee_peak_swing_deg``, ``stance_pct``,
-``swing_pct``) and the range it should stay in. :func:`gait_alerts` returns one
-:class:`~actionpose.alerts.types.Alert` (kind ``"gait"``) per broken rule, for the alerting path.
+``swing_pct``) and the range it should stay in. :func:`rule_findings` returns one
+finding per broken rule; :func:`actionpose.alerts.adapter.result_alerts` turns them into ``gait`` alerts.
 
 Rules load from a small YAML or JSON file, a list of rules or ``{"rules": [...]}``::
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -36,6 +36,7 @@ import yaml
 
 from actionpose.alerts.types import SEVERITIES, Alert
 from actionpose.errors import InputError
+from actionpose.tasks.base import TaskEvent
 from actionpose.tasks.gait.results import GaitParameters, GaitReport
 
 #: two-sided summaries a rule may name besides the GaitParameters fields
@@ -168,9 +169,8 @@ def rules_to_data(rules: Iterable[GaitRule]) -> list[dict[str, Any]]:
     return [{k: v for k, v in asdict(r).items() if v not in (None, "")} for r in rules]
 
 
-def gait_alerts(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES, person: int | None = None,
-                source: str = "") -> list[Alert]:
-    """One gait alert per rule the report's parameters break.
+def rule_findings(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES) -> list[TaskEvent]:
+    """One finding per rule the report's parameters break, as task events that raise ``gait`` alerts.
 
     Parameters
     ----------
@@ -178,20 +178,18 @@ def gait_alerts(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES, p
         A :class:`GaitReport`.
     rules
         The rules (default :data:`DEFAULT_RULES`).
-    person
-        Track id for the alerts (default the report's).
-    source
-        The clip, camera or stream.
 
     Returns
     -------
-    Alerts of kind ``"gait"`` timed at the end of the analysed walk; ``details`` hold the rule, the
-    metric, its value, the reference range and unit, and the analysis's quality flags.
+    Events of kind ``"gait_rule"`` timed at the end of the analysed walk; ``details`` hold the rule, the
+    metric, its value, the reference range and unit, and the analysis's quality flags. When the analysis
+    doubts its own numbers, a warning becomes ``info`` and says why.
     """
     flags = [q.code for q in report.quality]
     doubts = [f for f in flags if f in UNCERTAIN]
     time_s = round(report.start_s + report.duration_s, 3)
     confidence = 1.0 if report.view.forced else float(report.view.confidence)
+    person = int(report.person)
     out = []
     for rule in rules:
         value = report.parameters.get(rule.metric)
@@ -207,19 +205,31 @@ def gait_alerts(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES, p
         details = {"rule": rule.name, "metric": rule.metric, "value": round(float(value), 4),
                    "reference": {"min": rule.min, "max": rule.max}, "unit": rule.unit, "view": report.view.view,
                    "quality": flags}
-        out.append(Alert(kind="gait", person=int(report.person if person is None else person), time_s=time_s,
-                         severity=severity, message=message, source=str(source),
-                         confidence=round(max(0.0, min(1.0, confidence)), 3), details=details))
+        out.append(TaskEvent("gait_rule", person, time_s, label=rule.name, confidence=confidence, message=message,
+                             alert="gait", severity=severity, details=details))
     if report.classification and report.classification.get("label") == "impaired":
         c = report.classification
-        out.append(Alert(kind="gait", person=int(report.person if person is None else person), time_s=time_s,
-                         severity="info", message=f"classifier second opinion: impaired gait "
-                                                  f"(p = {c.get('probability', float('nan')):.2f})",
-                         source=str(source), confidence=float(c.get("probability", 1.0)),
-                         details={"rule": "classifier", "model": c.get("model", ""), "value": c.get("probability"),
-                                  "quality": flags}))
+        out.append(TaskEvent("gait_rule", person, time_s, label="classifier",
+                             confidence=float(c.get("probability", 1.0)),
+                             message=f"classifier second opinion: impaired gait "
+                                     f"(p = {c.get('probability', float('nan')):.2f})",
+                             alert="gait", severity="info",
+                             details={"rule": "classifier", "model": c.get("model", ""), "value": c.get("probability"),
+                                      "quality": flags}))
     return out
 
 
-__all__ = ["DEFAULT_RULES", "DERIVED_METRICS", "GaitRule", "gait_alerts", "load_rules", "rules_from_data",
+def gait_alerts(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES, person: int | None = None,
+                source: str = "") -> list[Alert]:
+    """The alerts of :func:`rule_findings` for one report (``person`` overrides its track id)."""
+    from actionpose.alerts.adapter import result_alerts
+    from actionpose.tasks.gait.task import GaitResult
+
+    findings = rule_findings(report, rules)
+    if person is not None:
+        findings = [replace(f, person=int(person)) for f in findings]
+    return result_alerts(GaitResult([report], findings, source=str(source)))
+
+
+__all__ = ["DEFAULT_RULES", "DERIVED_METRICS", "GaitRule", "gait_alerts", "load_rules", "rule_findings", "rules_from_data",
            "rules_to_data"]
