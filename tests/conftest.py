@@ -39,6 +39,13 @@ def data_file(data_dir: Path):
     return get
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that needs the real-data folder is marked ``real`` (``-m "not real"`` runs the rest)."""
+    for item in items:
+        if "data_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real)
+
+
 def read_reference(name: str) -> tuple[list[tuple[str, tuple[int, ...]]], int, int]:
     """``([(name, shape), ...], tensor count, value count)`` of a checkpoint listing in
     ``../shared/reference``; skips the test when the file is absent."""
