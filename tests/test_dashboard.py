@@ -217,6 +217,7 @@ def test_analyze_with_a_model_from_the_library(ws_dir: Path, tmp_path: Path) -> 
     assert "Model: wave or squat" in [t.label for t in at.tabs]
     labels = [set(d.value["label"]) for d in at.dataframe if "label" in d.value.columns and "confidence" in d.value]
     assert labels and labels[0] <= {"wave", "squat"}
+    assert any(s.value.startswith("Clip verdict: **wave**") for s in at.success), [s.value for s in at.success]
 
 
 # ------------------------------------------------------------------------------------------------ Train

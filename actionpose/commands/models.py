@@ -79,11 +79,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     source = Path(args.input)
     seq = load_or_extract(source, args)
     steps = clf.predict_windows(seq)
+    verdict = clf.predict_verdict(seq, steps)
     if args.json:
         print(json.dumps({"input": str(source), "model": str(args.model), "classes": clf.classes_.tolist(),
+                          "verdict": verdict.to_dict(),
                           "windows": [{"start": round(w.start_s, 3), "end": round(w.end_s, 3), "label": w.label,
                                        "proba": [round(float(p), 4) for p in w.proba]} for w in steps]}))
-    else:
+        return 0
+    print(f"clip: {verdict.line()}")
+    for s in verdict.segments:
+        print(f"{s.start_s:7.2f}-{s.end_s:7.2f} s  {s.label:<16} {s.confidence:.2f}  ({s.windows} windows)")
+    if args.windows:
+        print("windows:")
         for w in steps:
             print(f"{w.start_s:7.2f}-{w.end_s:7.2f} s  {w.label:<16} {w.proba.max():.2f}")
     return 0
@@ -124,10 +131,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--report", help="write the report as JSON (and the confusion matrix as PNG beside it)")
     ev.set_defaults(func=cmd_evaluate)
 
-    pr = sub.add_parser("predict", help="labels over time for a video or pose file")
+    pr = sub.add_parser("predict", help="the label of a video or pose file, its segments, and (--windows) the "
+                                        "label of every window")
     pr.add_argument("model")
     pr.add_argument("input")
     pr.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    pr.add_argument("--windows", action="store_true", help="also print the label of every window")
     add_backend_args(pr)
     pr.set_defaults(func=cmd_predict)
 

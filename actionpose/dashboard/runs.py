@@ -68,6 +68,7 @@ class ClipResult:
     overlay: Path | None
     model: str | None = None
     windows: list[Any] = field(default_factory=list)
+    verdict: Any = None
     model_error: str | None = None
     gait_plots: dict[int, list[Path]] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
@@ -140,6 +141,7 @@ def _analyze(seq: PoseSequence, request: AnalyzeRequest, library: ModelLibrary, 
         try:
             clf = library.load(request.model)
             result["windows"] = clf.predict_windows(seq)
+            result["verdict"] = clf.predict_verdict(seq, result["windows"])
         except (ActionPoseError, ValueError) as exc:
             result["model_error"] = str(exc)
     gait = analysis.applied("gait")
@@ -201,7 +203,7 @@ def run_clip(workspace: Workspace, library: ModelLibrary, config: DashboardConfi
     timings["total"] = time.perf_counter() - t0
     analysis: Analysis = work["analysis"]
     result = ClipResult(stored, key, seq, analysis, overlay, request.model, work.get("windows", []),
-                        work.get("model_error"), work["gait_plots"],
+                        work.get("verdict"), work.get("model_error"), work["gait_plots"],
                         analysis.alerts(clip_id=stored.sha256), timings, from_cache=cached)
     log.info("%s analysed in %.1f s (%s)", stored.name, timings["total"],
              ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))

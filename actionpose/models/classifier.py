@@ -18,7 +18,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -37,6 +37,9 @@ from actionpose.train.data import LabelledClip, WindowSet
 from actionpose.train.fit import EpochCallback, balanced_weights, predict_logits, seed_everything, train_torch
 from actionpose.train.sources import clips_from_sequences
 from actionpose.train.windows import make_windows, windows_from_sequence
+
+if TYPE_CHECKING:
+    from actionpose.models.verdict import ClipVerdict
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +261,24 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
         span = self.window / self.fps_
         return [WindowPrediction(float(s), float(s + span), str(self.classes_[p.argmax()]), p)
                 for s, p in zip(starts, proba)]
+
+    def predict_verdict(self, seq: PoseSequence, windows: list[WindowPrediction] | None = None,
+                        **options: Any) -> "ClipVerdict":
+        """One label for the whole clip and one per segment, smoothed, with confidence.
+
+        Parameters
+        ----------
+        seq
+            The clip.
+        windows
+            Its :meth:`predict_windows` (computed when None).
+        options
+            See :func:`actionpose.models.verdict.clip_verdict` (``smooth``, ``min_windows``, ``margin``).
+        """
+        from actionpose.models.verdict import verdict_of_windows
+
+        windows = self.predict_windows(seq) if windows is None else windows
+        return verdict_of_windows(windows, [str(c) for c in self.classes_], **options)
 
     def predict_stream(self, frames: Iterable[np.ndarray] | PoseSequence,
                        timestamps: Iterable[float] | None = None, every: int = 1) -> Iterator[StreamStep]:

@@ -151,12 +151,23 @@ def _model_tab(result: ClipResult) -> None:
     if result.model_error:
         st.error(f"Model {result.model}: {result.model_error}")
         return
-    rows = [{"start_s": round(w.start_s, 2), "end_s": round(w.end_s, 2), "label": w.label,
-             "confidence": round(float(w.proba.max()), 3)} for w in result.windows]
-    if rows:
-        st.dataframe(rows, hide_index=True)
-    else:
+    verdict = result.verdict
+    if verdict is None or not verdict.windows:
         st.write("The clip is shorter than the model's window.")
+        return
+    if verdict.label == "unknown":
+        odds = ", ".join(f"{c} {p:.2f}" for c, p in verdict.proba.items())
+        st.warning(f"Clip verdict: unknown. The model cannot tell ({odds}).")
+    else:
+        st.success(f"Clip verdict: **{verdict.label}** (confidence {verdict.confidence:.2f}, "
+                   f"{verdict.windows} windows)")
+    st.markdown("**Segments**")
+    st.dataframe([{"start_s": round(s.start_s, 2), "end_s": round(s.end_s, 2), "label": s.label,
+                   "confidence": round(s.confidence, 3), "windows": s.windows} for s in verdict.segments],
+                 hide_index=True)
+    with st.expander("Labels per window"):
+        st.dataframe([{"start_s": round(w.start_s, 2), "end_s": round(w.end_s, 2), "label": w.label,
+                       "confidence": round(float(w.proba.max()), 3)} for w in result.windows], hide_index=True)
 
 
 def _openpose_zip(result: ClipResult) -> bytes:
@@ -184,7 +195,8 @@ def _pose_bytes(result: ClipResult, suffix: str) -> bytes:
 def _results_json(result: ClipResult) -> str:
     doc = result.analysis.to_dict()
     if result.model:
-        doc["model"] = {"name": result.model, "windows": [
+        doc["model"] = {"name": result.model, "verdict": result.verdict.to_dict() if result.verdict else None,
+                        "windows": [
             {"start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3), "label": w.label,
              "proba": [round(float(p), 4) for p in w.proba]} for w in result.windows]}
     return json.dumps(doc, indent=1, default=str)
@@ -218,7 +230,7 @@ def _downloads(result: ClipResult, timeline) -> None:
 
 def _results(result: ClipResult) -> None:
     _summary(result)
-    timeline = tables.timeline(result.analysis, result.windows, result.model)
+    timeline = tables.timeline(result.analysis, result.verdict.segments if result.verdict else (), result.model)
     left, right = st.columns([3, 2])
     with left:
         if result.overlay is not None:
