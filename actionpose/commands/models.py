@@ -9,6 +9,8 @@ from pathlib import Path
 
 from actionpose.commands.options import add_backend_args, load_or_extract, progress_bar
 from actionpose.errors import InputError
+from actionpose.train.defaults import DEFAULT_MODEL, DEFAULT_WINDOW
+
 
 def _training_clips(path: str, args: argparse.Namespace) -> list:
     """Labelled clips from a folder (one sub-folder per class) or a pose table with a ``label`` column."""
@@ -37,10 +39,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from actionpose.models.classifier import ActionClassifier
+    from actionpose.train.guidance import check_data, evaluate_by_group
 
     clips = _training_clips(args.data, args)
-    clf = ActionClassifier(model=args.model, window=args.window, stride=args.stride, fps=args.fps,
-                           people=args.people, epochs=args.epochs, seed=args.seed)
+    data = check_data(clips)
+    print(f"training data: {len(clips)} clips")
+    print("\n".join(data.lines()), flush=True)
+
+    def make() -> ActionClassifier:
+        return ActionClassifier(model=args.model, window=args.window, stride=args.stride, fps=args.fps,
+                                people=args.people, epochs=args.epochs, seed=args.seed)
+
+    evaluation = None
+    if args.cv:
+        evaluation = evaluate_by_group(make, clips, data=data)
+        if evaluation is None:
+            print("warning: every clip is one person/recording: nothing can be held out honestly, so the model is "
+                  "not evaluated; give clips of at least two people (groups.csv with columns file, group)")
+        else:
+            print("\n".join(evaluation.lines()), flush=True)
+    clf = make()
     with tqdm(total=args.epochs, desc="train", unit="epoch", disable=True if args.quiet else None,
               file=sys.stderr, leave=False) as bar:
         def epoch_line(epoch: int, epochs: int, stats: dict) -> None:
@@ -50,9 +68,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         clf.fit(clips, progress=epoch_line)
     clf.save(args.output)
+    if args.report:
+        doc = {"model": str(args.output), "data": str(args.data), "classes": data.table().to_dict("records"),
+               "data_warnings": data.warnings, "evaluation": evaluation.to_dict() if evaluation else None}
+        Path(args.report).write_text(json.dumps(doc, indent=1))
+        print(f"wrote {args.report}")
     kept = f", kept epoch {clf.history_.best_epoch}" if clf.history_ else ""
     print(f"{args.output}: {args.model} model, {len(clf.classes_)} classes ({', '.join(clf.classes_)}), "
           f"{len(clips)} clips{kept}")
+    if evaluation is not None and not evaluation.better:
+        print("warning: saved, but NOT better than the majority-class baseline on held-out people (see above)")
     return 0
 
 
@@ -116,13 +141,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("train", help="train an action classifier on your own labelled clips")
     t.add_argument("data", help="folder with one sub-folder per class (videos or pose files), or a pose table")
     t.add_argument("-o", "--output", required=True, help="model file to write (e.g. my_actions.apm)")
-    t.add_argument("--model", default="stgcn", help="stgcn | tcn | gru | rf | gb | logreg | knn")
-    t.add_argument("--window", type=int, default=30, help="window length in frames")
+    t.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"rf | gb | logreg | knn | stgcn | tcn | gru (default {DEFAULT_MODEL}: features + random "
+                        "forest, what generalises from a few clips)")
+    t.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="window length in frames")
     t.add_argument("--stride", type=int, help="window step in frames (default half the window)")
     t.add_argument("--epochs", type=int, default=60)
     t.add_argument("--fps", type=float, help="resample clips to this frame rate first")
     t.add_argument("--people", type=int, default=1, help="person slots per window")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--no-cv", dest="cv", action="store_false",
+                   help="skip the cross-validation by person/recording against the majority-class baseline")
+    t.add_argument("--report", help="write the data counts and the cross-validation as JSON")
     t.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("evaluate", help="accuracy, macro-F1, per-class metrics and confusion matrix")
