@@ -258,6 +258,50 @@ def test_train_save_and_use_on_analyze(ws_dir: Path, tmp_path: Path) -> None:
     assert ModelLibrary(ws_dir / "models").names() == ["my moves"]
     at.switch_page("pages/analyze.py").run()
     assert at.selectbox(key="analyze_model").value == "my moves"
+    at.file_uploader[0].upload("squat.npz", npz_bytes(actor("squat", 98, frames=90), tmp_path))
+    at.run()
+    no_traceback(at)
+    assert "Model: my moves" in [t.label for t in at.tabs]
+    assert any(s.value.startswith("Clip verdict: **squat**") for s in at.success), [s.value for s in at.success]
+    at.switch_page("pages/train.py").run()  # a page without the selectbox runs: the choice must survive it
+    at.switch_page("pages/analyze.py").run()
+    assert at.selectbox(key="analyze_model").value == "my moves"
+
+
+def test_a_model_no_better_than_the_baseline_is_flagged(ws_dir: Path, tmp_path: Path) -> None:
+    at = app("train")
+    at.text_input(key="train_classes").set_value("often, rare").run()
+    for label, n in (("often", 6), ("rare", 3)):
+        uploader = next(u for u in at.file_uploader if u.key == f"train_clips:{label}")
+        for i in range(n):  # the same motion in both classes: nothing to learn
+            uploader.upload(f"{label}{i}.npz", npz_bytes(actor("wave", 50 * (label == "rare") + i), tmp_path,
+                                                           f"{label}{i}.npz"))
+    at.selectbox[0].set_value("logreg")
+    at.number_input[0].set_value(15)
+    at.button[0].click().run()
+    no_traceback(at)
+    assert any("NOT better than always answering the most common class" in e for e in errors(at)), errors(at)
+    assert any("add clips of 'rare' from other people" in i.value for i in at.info)
+    warnings = " | ".join(w.value for w in at.warning)
+    assert "'rare' has only 3 clip(s)" in warnings and "optimistic" in warnings
+    assert any(b.label == "Save anyway (not better than the baseline)" for b in at.button)
+
+
+def test_export_a_model_from_the_library(ws_dir: Path, tmp_path: Path) -> None:
+    from actionpose.models.classifier import ActionClassifier
+
+    clf = ActionClassifier(model="logreg", window=15).fit([actor(a, s) for s in range(4) for a in ("wave", "squat")],
+                                                          [a for _ in range(4) for a in ("wave", "squat")])
+    lib = ModelLibrary(Workspace(ws_dir).models)
+    lib.add(clf, "mine")
+    at = app("train")
+    no_traceback(at)
+    assert at.selectbox(key="export_model").value == "mine"
+    download = at.get("download_button")
+    assert download and download[0].proto.label == "Download"
+    exported = tmp_path / "exported.apm"
+    exported.write_bytes(lib.path("mine").read_bytes())
+    assert ActionClassifier.load(exported).classes_.tolist() == ["squat", "wave"]
 
 
 def test_train_from_a_zip_of_class_folders(ws_dir: Path, tmp_path: Path) -> None:

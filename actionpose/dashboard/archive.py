@@ -119,4 +119,26 @@ def unpack_classes(zip_path: Path, name: str, workspace: "Workspace",
     return out
 
 
-__all__ = ["MAX_MEMBERS", "unpack_classes", "unpack_openpose"]
+def read_groups(zip_path: Path, name: str) -> dict[str, str]:
+    """The person/recording of each clip from a ``groups.csv`` anywhere in a class ZIP (columns ``file, group``;
+    ``file`` a clip's file name or stem), as ``{name or stem: group}``; empty when there is none."""
+    import pandas as pd
+
+    with _open(zip_path, name) as zf:
+        tables = [i for i in zf.infolist() if not i.is_dir() and PurePosixPath(i.filename).name == "groups.csv"]
+        if not tables:
+            return {}
+        try:
+            df = pd.read_csv(io.BytesIO(_read(zf, tables[0], [2 ** 20], name)), dtype=str, keep_default_na=False)
+        except ValueError as exc:
+            raise InputError(name, f"groups.csv is unreadable ({exc})") from None
+    if not {"file", "group"} <= set(df.columns):
+        raise InputError(name, "groups.csv needs the columns file and group")
+    out: dict[str, str] = {}
+    for f, g in zip(df["file"].str.strip(), df["group"].str.strip()):
+        out[PurePosixPath(f).name] = g
+        out[PurePosixPath(f).stem] = g
+    return out
+
+
+__all__ = ["MAX_MEMBERS", "read_groups", "unpack_classes", "unpack_openpose"]

@@ -17,6 +17,9 @@ from actionpose.errors import ActionPoseError
 
 log = logging.getLogger("actionpose.dashboard")
 
+#: the action model chosen for Analyze, kept across pages (the Train page sets it after saving a model). Not a
+#: widget key: Streamlit drops a widget's state when a page without that widget runs.
+CHOSEN_MODEL_KEY = "chosen_action_model"
 GENERIC_ERROR = "Something went wrong on our side; the details are in the server log. The app still works: try again."
 
 

@@ -101,6 +101,13 @@ class ModelLibrary:
         clf = ActionClassifier.load(path)
         return self.add(clf, name)
 
+    def path(self, name: str) -> Path:
+        """The file of the model ``name`` (``InputError`` when there is none)."""
+        entry = self._index().get(name)
+        if entry is None:
+            raise InputError(None, f"no model named {name!r} in the library")
+        return self.folder / Path(entry["file"]).name
+
     def load(self, name: str) -> Any:
         """The classifier saved under ``name`` (kept in memory after the first load)."""
         entry = self._index().get(name)

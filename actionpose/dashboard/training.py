@@ -1,23 +1,26 @@
 """The Train page's work, without Streamlit: labelled uploads -> poses (extracted once per content hash)
--> a held-out split by clip -> :class:`ActionClassifier` fit -> evaluation report."""
+-> counts per class -> cross-validation by person/recording against the majority-class baseline -> an
+:class:`ActionClassifier` fitted on every clip."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
-
-import numpy as np
+from pathlib import Path
+from typing import Any
 
 from actionpose.dashboard.workspace import StoredFile, Workspace
 from actionpose.errors import ActionPoseError, InputError
 from actionpose.train.data import LabelledClip
+from actionpose.train.defaults import DEFAULT_MODEL, DEFAULT_WINDOW
 from actionpose.train.evaluate import EvaluationReport, evaluate_predictions
+from actionpose.train.guidance import DataCheck, GroupEvaluation, check_data, evaluate_by_group
 
 log = logging.getLogger(__name__)
 
-#: models offered, torch ones first
-MODELS = ("stgcn", "tcn", "gru", "rf", "gb", "logreg", "knn")
+#: models offered, the default for few clips first
+MODELS = ("rf", "gb", "logreg", "knn", "stgcn", "tcn", "gru")
 TORCH_MODELS = ("stgcn", "tcn", "gru")
 
 Progress = Callable[[int, "int | None"], None]
@@ -25,7 +28,11 @@ Progress = Callable[[int, "int | None"], None]
 
 @dataclass
 class TrainingRun:
-    """A trained classifier, its report, and what the report was computed on."""
+    """A trained classifier, what its data holds, and its evaluation by person/recording.
+
+    ``report`` is the cross-validated window report (``evaluation.report``), or the report on the training
+    clips (said so in ``evaluated_on``) when nothing could be held out.
+    """
 
     clf: Any
     report: EvaluationReport
@@ -33,6 +40,8 @@ class TrainingRun:
     train_clips: int
     test_clips: int
     skipped: list[str] = field(default_factory=list)
+    data: DataCheck | None = None
+    evaluation: GroupEvaluation | None = None
 
 
 def check_classes(files: Mapping[str, Sequence[Any]]) -> list[str]:
@@ -48,7 +57,8 @@ ClipCallback = Callable[[int, int, str], "Progress | None"]
 
 
 def load_clips(workspace: Workspace, files: Mapping[str, Sequence[StoredFile]],
-               on_clip: ClipCallback | None = None) -> tuple[list[LabelledClip], list[str]]:
+               on_clip: ClipCallback | None = None,
+               groups: Mapping[str, str] | None = None) -> tuple[list[LabelledClip], list[str]]:
     """Poses of every clip, labelled by class.
 
     Videos are extracted with MediaPipe (default options) once and cached by content hash; pose files are
@@ -59,18 +69,22 @@ def load_clips(workspace: Workspace, files: Mapping[str, Sequence[StoredFile]],
     on_clip
         ``on_clip(index, count, name)`` before each clip; may return a ``progress(done, total)``
         callback for that clip's frames.
+    groups
+        The person or recording of a clip by its file name or stem (a ``groups.csv``); default each clip
+        its own.
     """
     from actionpose.pipeline import extract_poses
     from actionpose.skeleton.io import load_poses
     from actionpose.train.sources import cached_extract
 
+    groups = groups or {}
     items = [(label, f) for label, fs in files.items() for f in fs]
     clips, skipped = [], []
     for i, (label, stored) in enumerate(items):
         progress = on_clip(i, len(items), stored.name) if on_clip else None
         try:
             if stored.is_video:
-                seq = cached_extract(stored.path, lambda p: extract_poses(p, progress=progress),
+                seq = cached_extract(stored.path, lambda p, bar=progress: extract_poses(p, progress=bar),
                                      workspace.training / "poses", cache_tag="mediapipe")
             else:
                 seq = load_poses(stored.path)
@@ -80,36 +94,17 @@ def load_clips(workspace: Workspace, files: Mapping[str, Sequence[StoredFile]],
             log.info("training clip %s skipped: %s", stored.name, problem)
             continue
         seq.meta["source"] = stored.name
-        clips.append(LabelledClip(seq, label=label, group=stored.sha256[:16],
+        group = groups.get(stored.name, groups.get(Path(stored.name).stem, stored.sha256[:16]))
+        clips.append(LabelledClip(seq, label=label, group=group,
                                   meta={"name": stored.name, "class": label}))
     return clips, skipped
 
 
-def split_clips(clips: Sequence[LabelledClip], fraction: float = 0.25,
-                seed: int = 0) -> tuple[list[LabelledClip], list[LabelledClip]]:
-    """``(train, test)``: about ``fraction`` of each class's clips held out (at least one) for classes with
-    two or more clips; whole clips, so no recording is on both sides. ``test`` is empty when a class has
-    a single clip."""
-    rng = np.random.default_rng(seed)
-    by_class: dict[str, list[LabelledClip]] = {}
-    for clip in clips:
-        by_class.setdefault(str(clip.label), []).append(clip)
-    if fraction <= 0 or any(len(v) < 2 for v in by_class.values()):
-        return list(clips), []
-    train, test = [], []
-    for members in by_class.values():
-        order = rng.permutation(len(members))
-        n_test = min(len(members) - 1, max(1, round(fraction * len(members))))
-        test += [members[i] for i in order[:n_test]]
-        train += [members[i] for i in order[n_test:]]
-    return train, test
-
-
-def train_and_evaluate(clips: Sequence[LabelledClip], model: str = "stgcn", window: int = 30, epochs: int = 30,
-                       held_out: float = 0.25, progress: Callable[[int, int, dict], None] | None = None,
+def train_and_evaluate(clips: Sequence[LabelledClip], model: str = DEFAULT_MODEL, window: int = DEFAULT_WINDOW,
+                       epochs: int = 30, progress: Callable[[int, int, dict], None] | None = None,
                        skipped: Sequence[str] = ()) -> TrainingRun:
-    """Fit on the training clips and report on the held-out ones (on the training clips, said so, when a
-    class has too few clips to hold one out).
+    """Count the data, cross-validate by person/recording against the majority-class baseline, then fit on
+    every clip (the model that is saved).
 
     Raises
     ------
@@ -119,18 +114,22 @@ def train_and_evaluate(clips: Sequence[LabelledClip], model: str = "stgcn", wind
     from actionpose.models.classifier import ActionClassifier
 
     check_classes({c.label: [c] for c in clips})
-    train, test = split_clips(clips, held_out)
-    clf = ActionClassifier(model=model, window=int(window), epochs=int(epochs), seed=0)
-    clf.fit(train, progress=progress)
-    evaluated_on = "held-out clips"
-    windows = clf.windows(test) if test else None
-    if windows is None or len(windows) == 0:
-        evaluated_on = "the training clips (too few clips to hold any out: optimistic)"
-        windows = clf.windows(train)
-    report = evaluate_predictions(windows.y, clf.predict(windows), classes=clf.classes_)
-    log.info("trained %s on %d clips, %s: accuracy %.3f", model, len(train), evaluated_on, report.accuracy)
-    return TrainingRun(clf, report, evaluated_on, len(train), len(test), list(skipped))
+    data = check_data(clips)
+
+    def make() -> ActionClassifier:
+        return ActionClassifier(model=model, window=int(window), epochs=int(epochs), seed=0)
+
+    evaluation = evaluate_by_group(make, clips, data=data)
+    clf = make().fit(clips, progress=progress)
+    if evaluation is not None:
+        report, evaluated_on = evaluation.report, f"held-out clips: {evaluation.split}"
+    else:
+        windows = clf.windows(clips)
+        report = evaluate_predictions(windows.y, clf.predict(windows), classes=clf.classes_)
+        evaluated_on = "the training clips (too few people to hold any out: optimistic)"
+    log.info("trained %s on %d clips, %s: macro-F1 %.3f", model, len(clips), evaluated_on, report.macro_f1)
+    return TrainingRun(clf, report, evaluated_on, len(clips), len(clips) if evaluation else 0, list(skipped), data,
+                       evaluation)
 
 
-__all__ = ["MODELS", "TORCH_MODELS", "TrainingRun", "check_classes", "load_clips", "split_clips",
-           "train_and_evaluate"]
+__all__ = ["MODELS", "TORCH_MODELS", "TrainingRun", "check_classes", "load_clips", "train_and_evaluate"]

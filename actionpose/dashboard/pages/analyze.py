@@ -17,8 +17,13 @@ from actionpose.dashboard.config import WEIGHTED_BACKENDS
 from actionpose.dashboard.runs import AnalyzeRequest, ClipResult, record_alerts, run_clip
 from actionpose.dashboard.workspace import UPLOAD_SUFFIXES
 
-#: the model choice (the Train page sets it after saving a model)
+#: the model selectbox (seeded every run from :data:`feedback.CHOSEN_MODEL_KEY`, which outlives page switches)
 MODEL_KEY = "analyze_model"
+NO_MODEL = "(none)"
+
+
+def _remember_model() -> None:
+    st.session_state[feedback.CHOSEN_MODEL_KEY] = st.session_state.get(MODEL_KEY, NO_MODEL)
 #: the tasks offered here (your own model is chosen below), and their names on the page
 TASK_NAMES = {"falls": "Falls", "gait": "Gait", "reps": "Exercise reps", "signs": "Sign transcript"}
 
@@ -45,14 +50,15 @@ def _request() -> tuple[AnalyzeRequest, bool]:
         c4, c5, c6 = st.columns(3)
         height = c4.number_input("Walker's height (m, 0 = unknown)", 0.0, 2.5, 0.0, 0.01,
                                  help="gives gait lengths in metres")
-        options = ["(none)", *models]
-        if st.session_state.get(MODEL_KEY) not in options:
-            st.session_state.pop(MODEL_KEY, None)
-        model = c5.selectbox("Your action model", options, key=MODEL_KEY,
-                             help="labels over time from a model of the Train page")
+        options = [NO_MODEL, *models]
+        chosen = st.session_state.get(feedback.CHOSEN_MODEL_KEY, NO_MODEL)
+        st.session_state[MODEL_KEY] = chosen if chosen in options else NO_MODEL
+        model = c5.selectbox("Your action model", options, key=MODEL_KEY, on_change=_remember_model,
+                             help="the clip's label, its segments and labels over time from a model of the Train "
+                                  "page")
         record = c6.checkbox("Record fall and gait alerts in the alert log", value=True)
     request = AnalyzeRequest(backend=backend, tasks=tuple(tasks), exercise=exercise,
-                             height_m=height or None, model=None if model == "(none)" else model)
+                             height_m=height or None, model=None if model == NO_MODEL else model)
     return request, record
 
 

@@ -38,7 +38,10 @@ def _uploads_per_class() -> dict[str, list]:
     return files
 
 
-def _store_all(given: dict[str, list]) -> dict[str, list]:
+def _store_all(given: dict[str, list]) -> tuple[dict[str, list], dict[str, str]]:
+    """The stored clips per class, and the person/recording of each clip (a ``groups.csv`` in the ZIP)."""
+    from actionpose.dashboard.archive import read_groups
+
     ws, limit = feedback.workspace(), feedback.settings().max_upload_bytes
     if "__zip__" in given:
         if not given["__zip__"]:
@@ -47,7 +50,7 @@ def _store_all(given: dict[str, list]) -> dict[str, list]:
         if archive.size > limit:
             raise InputError(archive.name, f"is larger than the upload limit of {limit / 2 ** 20:g} MB")
         stored = ws.store(archive, archive.name, limit_bytes=limit, allowed={".zip"}, folder=ws.training)
-        return unpack_classes(stored.path, archive.name, ws, limit)
+        return unpack_classes(stored.path, archive.name, ws, limit), read_groups(stored.path, archive.name)
     out = {}
     for label, uploads in given.items():
         out[label] = []
@@ -55,13 +58,13 @@ def _store_all(given: dict[str, list]) -> dict[str, list]:
             if up.size > limit:
                 raise InputError(up.name, f"is larger than the upload limit of {limit / 2 ** 20:g} MB")
             out[label].append(ws.store(up, up.name, limit_bytes=limit, folder=ws.training))
-    return out
+    return out, {}
 
 
 def _train(given: dict[str, list], model: str, window: int, epochs: int) -> None:
     from actionpose.dashboard.training import check_classes
 
-    files = _store_all(given)
+    files, groups = _store_all(given)
     check_classes(files)
     overall = st.progress(0.0, text="Extracting poses")
     frames: list[feedback.ProgressBar] = []
@@ -73,7 +76,7 @@ def _train(given: dict[str, list], model: str, window: int, epochs: int) -> None
         frames[:] = [feedback.ProgressBar(f"Extracting {name}")]
         return frames[0]
 
-    clips, skipped = load_clips(feedback.workspace(), files, on_clip)
+    clips, skipped = load_clips(feedback.workspace(), files, on_clip, groups)
     overall.progress(1.0, text=f"Poses of {len(clips)} clip(s) ready")
     for bar in frames:
         bar.clear()
@@ -87,23 +90,47 @@ def _train(given: dict[str, list], model: str, window: int, epochs: int) -> None
         val = f", validation accuracy {stats['val_acc']:.3f}" if "val_acc" in stats else ""
         stats_line.caption(f"training loss {stats.get('train_loss', float('nan')):.3f}{val}")
 
-    with st.spinner("Training"):
+    with st.spinner("Cross-validating by person and training"):
         run = train_and_evaluate(clips, model, window, epochs, progress=on_epoch, skipped=skipped)
     fit_bar.progress(1.0, text="Training done")
     st.session_state["train_run"] = run
+
+
+def _data_check(run) -> None:
+    if run.data is None:
+        return
+    st.subheader("Your data")
+    st.dataframe(run.data.table(), hide_index=True)
+    for line in run.data.warnings:
+        st.warning(line, icon=":material/info:")
 
 
 def _report() -> None:
     run = st.session_state.get("train_run")
     if run is None:
         return
+    _data_check(run)
     report = run.report
-    st.subheader("Evaluation")
-    st.caption(f"{run.clf.model} model, window {run.clf.window} frames; trained on {run.train_clips} clip(s), "
+    st.subheader("Evaluation on people it did not train on")
+    st.caption(f"{run.clf.model} model, window {run.clf.window} frames; trained on {run.train_clips} clip(s); "
                f"evaluated on {run.evaluated_on} ({report.n} windows)")
-    c1, c2 = st.columns(2)
-    c1.metric("Accuracy", f"{report.accuracy:.3f}")
-    c2.metric("Macro-F1", f"{report.macro_f1:.3f}")
+    ev = run.evaluation
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Macro-F1", f"{report.macro_f1:.3f}",
+              delta=f"{report.macro_f1 - ev.baseline.macro_f1:+.3f} vs baseline" if ev else None)
+    c2.metric("Accuracy", f"{report.accuracy:.3f}",
+              delta=f"{report.accuracy - ev.baseline.accuracy:+.3f} vs baseline" if ev else None)
+    if ev is not None:
+        c3.metric("Baseline macro-F1", f"{ev.baseline.macro_f1:.3f}",
+                  help="always answering the most common class of the training clips")
+        if ev.clip_report is not None:
+            c4.metric("Clips right", f"{ev.clip_report.accuracy:.0%}",
+                      help=f"clip verdicts of {ev.clip_report.n} held-out clips (baseline "
+                           f"{ev.clip_baseline.accuracy:.0%})")
+        for line in ev.warnings:
+            (st.error if not ev.better else st.warning)(line, icon=":material/warning:")
+        for line in ev.advice:
+            st.info(line, icon=":material/lightbulb:")
     per_class = pd.DataFrame({"class": report.classes, "precision": report.precision, "recall": report.recall,
                               "F1": report.f1, "windows": report.support})
     left, right = st.columns(2)
@@ -111,12 +138,14 @@ def _report() -> None:
     right.altair_chart(charts.confusion_chart(report.classes, report.confusion))
     with st.form("save_model"):
         name = st.text_input("Model name", value=st.session_state.get("train_model_name", ""))
-        save = st.form_submit_button("Save to the model library", type="primary")
+        label = ("Save to the model library" if ev is None or ev.better
+                 else "Save anyway (not better than the baseline)")
+        save = st.form_submit_button(label, type="primary" if ev is None or ev.better else "secondary")
     if save:
         with feedback.shown_errors("Cannot save the model"):
             entry = feedback.library().add(run.clf, name)
             runs.forget(entry["name"])
-            st.session_state["analyze_model"] = entry["name"]
+            st.session_state[feedback.CHOSEN_MODEL_KEY] = entry["name"]
             st.success(f"Saved {entry['name']!r} ({', '.join(entry['classes'])}). The Analyze page uses it now.")
             st.page_link("pages/analyze.py", label="Analyze a clip with it", icon=":material/movie:")
 
@@ -142,6 +171,12 @@ def _library() -> None:
                 st.success(f"Imported {entry['name']!r}: {entry['model']} model, classes "
                            f"{', '.join(entry['classes'])}.")
     if entries:
+        with st.expander("Export a model file (.apm)"):
+            chosen = st.selectbox("Model", [e["name"] for e in entries], key="export_model")
+            st.download_button("Download", lambda: lib.path(chosen).read_bytes(), f"{chosen}.apm",
+                               "application/octet-stream", on_click="ignore", key="export_download",
+                               help="a safe model file (JSON header and safetensors/skops, never a pickle): import "
+                                    "it in another dashboard, or use it with actionpose predict")
         with st.expander("Delete a model"):
             doomed = st.selectbox("Model", [e["name"] for e in entries], key="delete_model")
             if st.button("Delete"):
@@ -153,13 +188,15 @@ def _library() -> None:
 
 def page() -> None:
     st.title("Train your own action classes")
-    st.caption("Give a few clips of each action (videos or pose files). Poses are extracted once per clip, "
-               "a share of each class's clips is held out for the evaluation, and the model is saved in the "
-               "local library for the Analyze page.")
+    st.caption("Give 5-20 clips of each action (videos or pose files), from several people. Poses are extracted "
+               "once per clip; the model is cross-validated on people it did not train on (in a ZIP, a groups.csv "
+               "with columns file, group says which clips show the same person) against always answering the "
+               "most common class, then trained on every clip and saved in the local library for Analyze.")
     given = _uploads_per_class()
     c1, c2, c3 = st.columns(3)
-    model = c1.selectbox("Model", MODELS, help="stgcn/tcn/gru: neural networks (slower, need more clips); "
-                                                "rf/gb/logreg/knn: scikit-learn on pose features (fast)")
+    model = c1.selectbox("Model", MODELS, help="rf (default): a random forest on pose features, what generalises "
+                                                "best from a few clips; gb/logreg/knn: other classical models; "
+                                                "stgcn/tcn/gru: neural networks (slower, need many clips)")
     window = c2.number_input("Window (frames)", 4, 300, 30)
     epochs = c3.number_input("Epochs", 1, 500, 30, disabled=model not in TORCH_MODELS)
     if st.button("Extract poses and train", type="primary"):
