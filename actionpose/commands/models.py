@@ -86,13 +86,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from actionpose.train.evaluate import evaluate_predictions, save_report
 
     clf = ActionClassifier.load(args.model)
-    windows = clf.windows(_training_clips(args.data, args))
+    clips = _training_clips(args.data, args)
+    windows = clf.windows(clips)
     if not len(windows):
         raise InputError(args.data, "no windows to evaluate (clips too short or no person)")
     report = evaluate_predictions(windows.y, clf.predict(windows), classes=clf.classes_)
-    print(report.summary())
+    print(f"windows: {report.summary()}")
+    labelled = [c for c in clips if c.label is not None]
+    extra = {"model": str(args.model), "data": str(args.data)}
+    if labelled:
+        truth = [c.label for c in labelled]
+        verdicts = [clf.predict_verdict(c.seq).label for c in labelled]
+        clip_report = evaluate_predictions(truth, verdicts, classes=sorted(set(truth) | set(clf.classes_)))
+        print(f"clips (one verdict each): {clip_report.summary()}")
+        extra["clips"] = {"accuracy": clip_report.accuracy, "macro_f1": clip_report.macro_f1,
+                          "classes": clip_report.classes, "confusion": clip_report.confusion,
+                          "verdicts": [{"clip": str(c.meta.get("path", c.meta.get("clip", i))), "label": c.label,
+                                        "verdict": v} for i, (c, v) in enumerate(zip(labelled, verdicts))]}
     if args.report:
-        for path in save_report(report, args.report, extra={"model": str(args.model), "data": str(args.data)}):
+        for path in save_report(report, args.report, extra=extra):
             print(f"wrote {path}")
     return 0
 
@@ -130,7 +142,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     clf = ActionClassifier.load(args.model)
     if clf._is_sklearn:
         raise InputError(args.model, f"only torch models export to ONNX; this is a {clf.model} model")
-    example = torch.zeros((2, clf.window, clf.people, clf.layout_.num_joints, clf.channels_))  # batch axis stays dynamic
+    # the batch axis stays dynamic
+    example = torch.zeros((2, clf.window, clf.people, clf.layout_.num_joints, clf.channels_))
     diff = export_onnx(clf.estimator_, example, args.output)
     print(f"{args.output}: ONNX, checked with onnxruntime, max abs difference {diff:.2e}")
     return 0

@@ -90,7 +90,7 @@ def _absorb_short(best: np.ndarray, proba: np.ndarray, min_windows: int) -> np.n
 
 
 def clip_verdict(starts: Sequence[float], ends: Sequence[float], proba: np.ndarray, classes: Sequence[str],
-                 smooth: int = 3, min_windows: int = 2, margin: float = 0.1,
+                 smooth: int = 3, min_windows: int = 2, margin: float = 0.05,
                  min_confidence: float = 0.0) -> ClipVerdict:
     """The clip's label and its segments from per-window probabilities.
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 #: the model ``actionpose train`` and the dashboard use unless told otherwise
 DEFAULT_MODEL = "rf"
-#: window length in frames (at the clip's own frame rate)
+#: window length in frames
 DEFAULT_WINDOW = 30
+#: clips are resampled to this rate first (None: each clip's own)
+DEFAULT_FPS: float | None = None
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_WINDOW"]
+__all__ = ["DEFAULT_FPS", "DEFAULT_MODEL", "DEFAULT_WINDOW"]
