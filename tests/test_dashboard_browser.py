@@ -133,3 +133,71 @@ def test_upload_a_real_clip_and_see_the_results(dashboard: str, browser, data_fi
     print(f"\nscreenshot: {shot} (copy: {SCREENSHOT_COPY}); {CLIP}: upload to video + timeline {elapsed:.1f} s; "
           f"video playable, {duration:.1f} s long; banner: {verdict}")
     assert duration and duration > 5
+
+
+def _click_button(browser, text: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button = WebDriverWait(browser, 60).until(lambda d: next(
+        (b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip().startswith(text) and b.is_enabled()),
+        None))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_train_save_and_analyze_with_the_saved_model(dashboard: str, browser, tmp_path: Path) -> None:
+    """The hand-off a user sees: train on pose files, save, follow "Analyze a clip with it", and the Analyze
+    page has the model selected and uses it (its verdict is shown)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    from synthetic_actors import actor
+
+    from actionpose.skeleton.io import save_poses
+
+    files = {label: [save_poses(actor(label, 10 * i + (label == "squat"), frames=60), tmp_path / f"{label}{i}.npz")
+                     for i in range(4)] for label in ("wave", "squat")}
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    wait = WebDriverWait(browser, 120, ignored_exceptions=(StaleElementReferenceException,))
+    browser.get(f"{dashboard}/train")
+    classes = wait.until(ec.presence_of_element_located(
+        (By.CSS_SELECTOR, "input[aria-label='Class names, separated by commas']")))
+    classes.send_keys("wave, squat", Keys.ENTER)
+    for label, paths in files.items():
+        uploader = wait.until(lambda d, lab=label: next(
+            (u for u in d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploader']")
+             if f"Clips of '{lab}'" in u.text), None))
+        uploader.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys("\n".join(str(p) for p in paths))
+        wait.until(lambda d, u=uploader, n=paths[-1].name: n in u.text)
+    _click_button(browser, "Extract poses and train")
+    wait.until(lambda d: "Evaluation on people it did not train on" in d.find_element(By.TAG_NAME, "body").text)
+    name = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Model name']")
+    name.send_keys("browser model")
+    _click_button(browser, "Save")
+    link = wait.until(ec.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Analyze a clip with it")))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
+    link.click()
+    wait.until(lambda d: "Analyze a clip" in d.find_element(By.TAG_NAME, "h1").text)
+    summary = wait.until(lambda d: next((e for e in d.find_elements(By.TAG_NAME, "summary") if "Settings" in e.text),
+                                        None))
+    summary.click()
+    chosen = wait.until(lambda d: next(
+        (s for s in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSelectbox']")
+         if "Your action model" in (s.get_attribute("textContent") or "")), None))
+    shown = chosen.get_attribute("innerHTML")
+    assert "browser model" in shown, shown[-3000:]
+    clip = save_poses(actor("squat", 98, frames=90), tmp_path / "new_squat.npz")
+    browser.find_element(By.CSS_SELECTOR, "input[type='file']").send_keys(str(clip))
+    tab = WebDriverWait(browser, 300, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: next(
+        (t for t in d.find_elements(By.CSS_SELECTOR, "[role='tab']") if "Model: browser model" in t.text), None))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", tab)
+    tab.click()
+    wait.until(lambda d: "Clip verdict" in d.find_element(By.TAG_NAME, "body").text)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Traceback" not in body and "Something went wrong" not in body
+    assert "Clip verdict: squat" in body.replace("*", ""), body[-2000:]
