@@ -100,3 +100,13 @@ def test_predict_command_prints_the_verdict(wave_squat_model, tmp_path, capsys) 
     assert doc["verdict"]["label"] == "wave" and doc["verdict"]["segments"]
     code, out, _ = run(["predict", str(path), str(clip)], capsys)
     assert code == 0 and out.splitlines()[0].startswith("clip: wave (confidence")
+
+
+def test_analysis_json_has_the_verdict(wave_squat_model) -> None:
+    from actionpose.analysis import analyze_sequence
+
+    _, path = wave_squat_model
+    analysis = analyze_sequence(actor("wave", 106, frames=90), ["actions"], {"actions": ActionsConfig(model=str(path))})
+    doc = json.loads(json.dumps(analysis.to_dict()))
+    verdict = doc["tasks"]["actions"]["verdict"]
+    assert verdict["label"] == "wave" and verdict["confidence"] > 0.6 and verdict["segments"][0]["label"] == "wave"
