@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from actionpose.errors import InputError
 from actionpose.skeleton.io.frames import frame_number
-from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES
+from actionpose.inputs import is_pose_file, is_video
 
 if TYPE_CHECKING:
     from actionpose.dashboard.workspace import StoredFile, Workspace
@@ -95,10 +95,9 @@ def unpack_classes(zip_path: Path, name: str, workspace: "Workspace",
     InputError
         When the archive is unreadable, too large, or has no clip inside a class folder.
     """
-    allowed = VIDEO_SUFFIXES | POSE_SUFFIXES
     with _open(zip_path, name) as zf:
         members = [(i, _parts(i)) for i in zf.infolist() if not i.is_dir()]
-        members = [(i, p) for i, p in members if p and PurePosixPath(p[-1]).suffix.lower() in allowed]
+        members = [(i, p) for i, p in members if p and (is_video(p[-1]) or is_pose_file(p[-1]))]
         tops = {p[0] for _, p in members}
         strip = 1 if len(tops) == 1 and all(len(p) >= 3 for _, p in members) else 0
         budget = [limit_bytes]
