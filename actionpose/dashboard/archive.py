@@ -8,13 +8,13 @@ archive that inflates beyond the limit is refused.
 
 from __future__ import annotations
 
-import io
 import logging
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from actionpose.errors import InputError
+from actionpose.safezip import read_member
 from actionpose.skeleton.io.frames import frame_number
 from actionpose.inputs import is_pose_file, is_video
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 #: most members read from one archive
 MAX_MEMBERS = 20000
-_CHUNK = 1 << 20
 
 
 def _open(path: Path, name: str) -> zipfile.ZipFile:
@@ -48,18 +47,12 @@ def _parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
 
 
 def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], name: str) -> bytes:
-    """A member's content, counting it against ``budget[0]`` bytes left."""
-    out = io.BytesIO()
-    try:
-        with zf.open(info) as f:
-            for block in iter(lambda: f.read(_CHUNK), b""):
-                budget[0] -= len(block)
-                if budget[0] < 0:
-                    raise InputError(name, "unpacks to more than the upload limit")
-                out.write(block)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError) as exc:
-        raise InputError(name, f"cannot read {info.filename!r} from the archive ({exc})") from None
-    return out.getvalue()
+    """A member's content, counting it against ``budget[0]`` bytes left (the upload limit)."""
+    if info.file_size > budget[0]:
+        raise InputError(name, "unpacks to more than the upload limit")
+    data = read_member(zf, info, budget[0], name)
+    budget[0] -= len(data)
+    return data
 
 
 def unpack_openpose(zip_path: Path, dest: Path, name: str, limit_bytes: int) -> Path:
