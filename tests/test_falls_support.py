@@ -34,6 +34,9 @@ def test_a_person_first_seen_lying_who_drops_from_a_bed_has_fallen(height, drop_
     assert drop_at - 0.1 <= ev.start_s <= ev.impact_s <= drop_at + drop_s + 0.1
     assert ev.confirmed_s == pytest.approx(ev.impact_s + 1.0, abs=0.05)
     assert not ev.got_up and 0.3 < ev.confidence <= 1.0
+    (task_event,) = result.task_events()
+    assert task_event.alert == "fall" and "raised level" in task_event.message
+    assert task_event.details["start_level"] == "raised"
 
 
 def test_get_into_bed_then_fall_out_of_it():

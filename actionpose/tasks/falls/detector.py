@@ -778,11 +778,12 @@ class FallResult(TaskResult):
         out = []
         for e in self.events:
             after = "and got up" if e.got_up else "and is still down"
+            where = " from a raised level (bed, sofa)" if e.start_level == "raised" else ""
             out.append(TaskEvent("fall", e.person, e.start_s, e.end_s, "fall", e.confidence,
-                                 f"person {e.person} fell at {e.impact_s:.1f} s {after}",
+                                 f"person {e.person} fell{where} at {e.impact_s:.1f} s {after}",
                                  alert="fall" if e.confirmed else None, alert_s=e.confirmed_s, point=e.point,
                                  details={"start_s": round(e.start_s, 3), "impact_s": round(e.impact_s, 3),
-                                          "got_up": e.got_up}))
+                                          "got_up": e.got_up, "start_level": e.start_level}))
         return out
 
     def summary(self) -> dict[str, Any]:
