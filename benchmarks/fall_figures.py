@@ -10,7 +10,8 @@ therefore held out whole (leave-source-out): GMDCSA24, UR Fall and the fall-free
 threshold. Sources:
 
 * GMDCSA24 subjects 1-2 (MIT): 6 falls and 3 daily-activity clips, MediaPipe backend.
-* The same 9 clips darkened here (pixels x 0.25 plus sensor noise, mean brightness about 30): low light.
+* The same 9 clips darkened here (pixels x 0.25 plus sensor noise, mean brightness about 30): low light,
+  with the backend's low-light gain (the default) and without it.
 * UR Fall fall-01, RGB half (labels: falling + lying).
 * ThingX labelled skeletons: falldown12-24 (test) and, for reference only, falldown1-11 (tuning).
 * Fall-free footage: the 7 other real clips of the data folder and the GMDCSA24 daily-activity clips.
@@ -107,6 +108,10 @@ def main() -> None:
                                                                        c.meta["name"])), c.segments) for c in gmd]
     sources.append(source_row("GMDCSA24 darkened (x0.25 + noise, mean ~30)", dark))
     per_clip += clip_rows("GMDCSA24 dark", dark)
+    plain = ExtractOptions(backend_options={"low_light": False})
+    dark_plain = [evaluate_clip(c.meta["name"], cached(args.cache, "", dark_dir / c.meta["name"], plain), c.segments)
+                  for c in gmd]
+    sources.append(source_row("GMDCSA24 darkened, low-light gain off", dark_plain))
 
     ur_video = data / "falls" / "urfall" / "fall-01-cam0.mp4"
     ur_seq = cached(args.cache, "", ur_video, ExtractOptions(crop=(320, 0, 320, 240)))
@@ -130,8 +135,9 @@ def main() -> None:
         if video.is_file():
             seq = cached(args.cache, "", video)
             negatives.append(FallClip(rel, float(seq.timestamps[-1] + 1 / seq.fps), [], detect_falls(seq).events))
-    adl = [c for c in gmd_scored + dark if not c.falls]
-    sources.append(source_row("Fall-free: 7 other real clips + GMDCSA24 ADL (plain and dark)", negatives + adl))
+    adl = [c for c in gmd_scored + dark + dark_plain if not c.falls]
+    sources.append(source_row("Fall-free: 7 other real clips + GMDCSA24 ADL (plain, dark, dark without gain)",
+                              negatives + adl))
     per_clip += clip_rows("fall-free", negatives)
 
     print("| source | clips | falls caught | false alarms | precision | recall | F1 | non-fall min | "
