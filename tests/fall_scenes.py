@@ -3,6 +3,8 @@
 A posture is the height over the floor and the forward offset of each joint in body heights (H = 1);
 a scene is a list of (posture, seconds to reach it, seconds to hold it). Postures are interpolated in
 time, placed in an image (``scale`` pixels per body height, floor at ``floor_y``) and jittered.
+``"lying@0.3"`` is a posture resting on something 0.3 H high (a bed); ``"lying@0.3>0.2"`` also moved
+0.2 H sideways (rolled towards the bed's edge).
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ POSTURES = {
 }
 
 
+def posture(name: str) -> np.ndarray:
+    """``(17, 2)`` of ``"name"``, ``"name@elevation"`` or ``"name@elevation>shift"`` (in H)."""
+    name, _, shift = name.partition(">")
+    base, _, elevation = name.partition("@")
+    out = POSTURES[base].copy()
+    out[:, 1] += float(elevation or 0)
+    out[:, 0] += float(shift or 0)
+    return out
+
+
 def scene(steps: list[tuple[str, float, float]], fps: float = 30.0, scale: float = 300.0, x0: float = 300.0,
           floor_y: float = 420.0, noise: float = 0.004, seed: int = 0, drop: tuple[str, ...] = (),
           start: str = "stand", start_hold_s: float = 1.0, walk: float = 0.0) -> np.ndarray:
@@ -53,14 +65,14 @@ def scene(steps: list[tuple[str, float, float]], fps: float = 30.0, scale: float
     ``drop`` lists joint name prefixes that are never seen (``("left_ankle", "right_ankle")``: feet out of
     frame); ``walk`` moves the person sideways at this many H/s.
     """
-    keys = [(0.0, POSTURES[start])]
+    keys = [(0.0, posture(start))]
     t = start_hold_s
-    keys.append((t, POSTURES[start]))
+    keys.append((t, posture(start)))
     for name, move_s, hold_s in steps:
         t += move_s
-        keys.append((t, POSTURES[name]))
+        keys.append((t, posture(name)))
         t += hold_s
-        keys.append((t, POSTURES[name]))
+        keys.append((t, posture(name)))
     n = int(round(t * fps)) + 1
     times = np.arange(n) / fps
     key_t = np.array([k[0] for k in keys])

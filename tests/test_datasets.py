@@ -18,7 +18,7 @@ from actionpose.datasets import (
 )
 from actionpose.datasets.form_correction import named_landmarks
 from actionpose.datasets.ntu import ACTIONS, XSUB_TRAIN, ntu_split, parse_ntu_name
-from actionpose.datasets.segments import frame_segments, parse_range
+from actionpose.datasets.segments import frame_segments, parse_range, parse_ranges
 from actionpose.errors import PoseFormatError
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.layouts import get_layout
@@ -52,6 +52,31 @@ def test_parse_range(text, expected):
 def test_parse_range_rejects(text):
     with pytest.raises(ValueError):
         parse_range(text)
+
+
+@pytest.mark.parametrize("text, expected", [("0 to 0.3; 1.5 to 2.2", [(0.0, 0.3), (1.5, 2.2)]),
+                                            ("0.4 to 4", [(0.4, 4.0)]),
+                                            ("[0 to 1];[2 to 3];", [(0.0, 1.0), (2.0, 3.0)])])
+def test_parse_ranges_reads_several_ranges(text, expected):
+    assert parse_ranges(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", " ; ", "0 to 1; soon", "0 to 1; 3 to 2"])
+def test_parse_ranges_rejects(text):
+    with pytest.raises(ValueError):
+        parse_ranges(text)
+
+
+def test_gmdcsa24_labels_json_with_several_ranges_in_one_segment(tmp_path):
+    labels = tmp_path / "labels.json"
+    segments = [["Standing", "0 to 0.3; 1.5 to 2.2"], ["Falling (FW)", "0.4 to 1.4"]]
+    labels.write_text(json.dumps([{"video": "Subject_1/Fall/01.mp4", "kind": "Fall", "segments": segments}]))
+    kind, segs = gmdcsa24_segments(labels)["Subject_1/Fall/01.mp4"]
+    assert kind == "Fall"
+    assert segs == [(0.0, 0.3, "Standing"), (0.4, 1.4, "Falling (FW)"), (1.5, 2.2, "Standing")]
+    labels.write_text(json.dumps([{"video": "a.mp4", "kind": "ADL", "segments": [["Sitting", "0 to 1; later"]]}]))
+    with pytest.raises(PoseFormatError, match="a.mp4"):
+        gmdcsa24_segments(labels)
 
 
 # ----------------------------------------------------------------------------------- holistic signs

@@ -107,6 +107,19 @@ def test_evaluate_falls_on_labels_json_with_pose_files(tmp_path, capsys):
     assert json.loads(report.read_text())["config"]["impact_velocity"] > 0
 
 
+def test_evaluate_falls_accepts_several_ranges_in_one_segment(tmp_path, capsys):
+    """``"0 to 0.3; 1.5 to 2.2"`` is legal in GMDCSA24 labels: it used to stop evaluate-falls."""
+    poses = tmp_path / "poses" / "S1"
+    poses.mkdir(parents=True)
+    save_poses(sequence(scene(FALL)), poses / "fall.npz")
+    labels = [{"video": "S1/fall.mp4", "kind": "Fall",
+               "segments": [["Standing", "0 to 0.3; 0.5 to 0.9"], ["Falling (FW)", "1 to 3; 3 to 5.7"]]}]
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    assert main(["evaluate-falls", str(tmp_path / "labels.json"), "--poses", str(tmp_path / "poses"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["falls"], doc["true_positives"], doc["false_alarms"]) == (1, 1, 0)   # the two ranges are one fall
+
+
 def test_config_file_changes_thresholds(fall_file, tmp_path, capsys):
     cfg = tmp_path / "strict.yaml"
     cfg.write_text("impact_velocity: 9\ncollapse_velocity: 9\n")

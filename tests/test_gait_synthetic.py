@@ -150,3 +150,36 @@ def test_quality_flags_for_a_short_low_confidence_cut_walk() -> None:
     seq.data[40:70, 0, 25:33, 2] = 0
     flags = [q.code for q in analyse(seq).quality]
     assert {"too_few_cycles", "low_confidence", "out_of_frame"} <= set(flags)
+
+
+def _late_entry(seq: PoseSequence, frames: int) -> PoseSequence:
+    """``seq`` with ``frames`` empty frames before the walker appears (someone walks into view)."""
+    empty = np.full((frames, *seq.data.shape[1:]), np.nan, np.float32)
+    empty[..., -1] = 0.0
+    dt = 1.0 / seq.fps
+    times = np.concatenate([seq.timestamps[0] - dt * np.arange(frames, 0, -1), seq.timestamps]) + frames * dt
+    return PoseSequence(np.concatenate([empty, seq.data]), seq.layout, seq.fps, timestamps=times,
+                        track_ids=seq.track_ids, frame_size=seq.frame_size)
+
+
+@pytest.mark.parametrize("view", ["side", "frontal"])
+def test_event_frames_count_from_the_start_of_the_video(view: str) -> None:
+    seq, _ = synthetic_walk(view=view, seed=2)
+    late = _late_entry(seq, 45)
+    r = analyse(late)
+    assert r.events
+    for e in r.events:                        # the frame number and the time name the same moment
+        assert abs(e.frame - e.time_s * late.fps) <= 1.0, (e.frame, e.time_s)
+    assert min(e.frame for e in r.events) >= 45
+    early = analyse(seq)
+    assert [e.frame + 45 for e in early.events] == [e.frame for e in r.events]
+
+
+def test_frontal_view_finds_the_last_heel_strikes() -> None:
+    """A stance window that runs past the clip's end is cut to what there is, so the last strides count."""
+    seq, truth = synthetic_walk(view="frontal", direction="approaching", seed=3)
+    strikes = [t for _, kind, t in truth.events if kind == "heel_strike"]
+    last = [t for t in strikes if t < 0.75 * float(seq.timestamps[-1])][-1]
+    cut = seq.slice_time(float(seq.timestamps[0]), last + 0.3 * truth.stride_time_s)   # ends early in stance
+    found = [e.time_s for e in analyse(cut).events if e.kind == "heel_strike"]
+    assert found and min(abs(s - last) for s in found) < 0.08, (last, found)

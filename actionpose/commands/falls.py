@@ -34,6 +34,7 @@ def _event_line(e) -> str:
     end = f"{e.end_s:6.2f}" if e.end_s is not None else "   end"
     how = "got up" if e.got_up else "still down"
     learned = f"  learned {e.learned_score:.2f}" if e.learned_score is not None else ""
+    learned += "  from a raised level (bed, sofa)" if e.start_level == "raised" else ""
     return (f"person {e.person:<3} fall  start {e.start_s:6.2f} s  impact {e.impact_s:6.2f} s  alert "
             f"{e.confirmed_s:6.2f} s  end {end} s  {how:<10}  confidence {e.confidence:.2f}{learned}  "
             f"peak {e.peak_velocity:.2f} H/s")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from actionpose.datasets.segments import parse_range
+from actionpose.datasets.segments import parse_range, parse_ranges
 from actionpose.errors import PoseFormatError
 from actionpose.skeleton.io.jsonfile import read_json
 from actionpose.skeleton.sequence import PoseSequence
@@ -23,15 +23,27 @@ _ITEM = re.compile(r"([^\[\];]+?)\s*\[([^\]]*)\]")
 Extract = Callable[[Path], PoseSequence]
 
 
-def _segment(name: str, time_range: str, where: str) -> Segment:
+def _name(name: str) -> str:
     name = " ".join(str(name).split())
     if name.count("(") > name.count(")"):  # "Falling (BW[5.9 to 10]" in Subject_2/Fall.csv
         name += ")"
+    return name
+
+
+def _segment(name: str, time_range: str, where: str) -> Segment:
     try:
         start, end = parse_range(time_range)
     except ValueError as exc:
         raise PoseFormatError(where, str(exc)) from None
-    return start, end, name
+    return start, end, _name(name)
+
+
+def _segments(name: str, time_ranges: str, where: str) -> list[Segment]:
+    """One segment per range of ``"0 to 0.3; 1.5 to 2.2"`` (several ranges of one class are legal)."""
+    try:
+        return [(start, end, _name(name)) for start, end in parse_ranges(time_ranges)]
+    except ValueError as exc:
+        raise PoseFormatError(where, str(exc)) from None
 
 
 def gmdcsa24_segments(labels_json: str | Path) -> dict[str, tuple[str, list[Segment]]]:
@@ -39,7 +51,8 @@ def gmdcsa24_segments(labels_json: str | Path) -> dict[str, tuple[str, list[Segm
 
     Each entry is ``{"video": "Subject_1/Fall/13.mp4", "subject", "kind": "Fall" | "ADL", "desc",
     "classes_raw", "segments": [["Falling (BW)", "0.4 to 4"], ...]}``; segments are sorted by start
-    and may overlap (``Reading`` while ``Walking``).
+    and may overlap (``Reading`` while ``Walking``). A segment may hold several ranges separated by ``;``
+    (``["Standing", "0 to 0.3; 1.5 to 2.2"]``, as the dataset's CSVs write them): one segment each.
 
     Raises
     ------
@@ -54,7 +67,7 @@ def gmdcsa24_segments(labels_json: str | Path) -> dict[str, tuple[str, list[Segm
         if not isinstance(entry, dict) or not {"video", "kind", "segments"} <= set(entry):
             raise PoseFormatError(labels_json, f"entry {i} needs 'video', 'kind' and 'segments'")
         where = f"{labels_json} ({entry['video']})"
-        segments = [_segment(name, rng, where) for name, rng in entry["segments"]]
+        segments = [seg for name, rng in entry["segments"] for seg in _segments(name, rng, where)]
         out[str(entry["video"])] = (str(entry["kind"]), sorted(segments))
     return out
 

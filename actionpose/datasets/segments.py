@@ -34,6 +34,24 @@ def parse_range(text: str) -> tuple[float, float]:
     return start, end
 
 
+def parse_ranges(text: str) -> list[tuple[float, float]]:
+    """One or several time ranges separated by ``;`` (legal in GMDCSA24: ``"0 to 0.3; 1.5 to 2.2"``), each
+    read by :func:`parse_range`; empty parts (a trailing ``;``) are skipped.
+
+    Raises
+    ------
+    ValueError
+        When no range is given or one part is not a range.
+
+    >>> parse_ranges("0 to 0.3; 1.5 to 2.2")
+    [(0.0, 0.3), (1.5, 2.2)]
+    """
+    parts = [part for part in str(text).split(";") if part.strip()]
+    if not parts:
+        raise ValueError(f"not a time range 'START to END': {text!r}")
+    return [parse_range(part) for part in parts]
+
+
 def frame_segments(labels: Sequence[Any] | np.ndarray, fps: float, names: Mapping[Any, str] | None = None,
                    frames: Sequence[int] | np.ndarray | None = None) -> list[Segment]:
     """Per-frame labels to time segments: one segment per run of equal labels.

@@ -12,8 +12,8 @@ import numpy as np
 
 from actionpose.errors import InputError
 from actionpose.skeleton.sequence import PoseSequence
-from actionpose.tasks.falls.evaluate import FallClip, Interval
 from actionpose.tasks.falls.detector import FallConfig, detect_falls
+from actionpose.tasks.falls.evaluate import FallClip, Interval
 from actionpose.train.data import LabelledClip, Segment
 
 log = logging.getLogger(__name__)

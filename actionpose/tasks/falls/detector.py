@@ -31,6 +31,22 @@ person stays down (not back above ``recover_height``) for ``confirm_s`` (the eve
 the moment an alert can be raised). The person has got up when ``height`` stays above
 ``recover_height`` for ``recover_s``.
 
+**Falls that do not start upright.** A person first seen lying (asleep on a bed or a sofa) has no
+upright -> falling step. While lying, the track learns its *resting level*: where the hips rest (they
+rest on the support, lying or sitting), as a slow average in pixels. A fall from a raised level is a
+fast drop of that level (hip speed over ``impact_velocity``, or averaging ``collapse_velocity``) by at
+least ``support_drop`` H, then staying at the new level until confirmed. When the floor line is known
+(the person stood earlier) the resting level must be raised above it by ``support_drop``: someone lying
+on the floor cannot fall further, so a noisy pose there raises nothing. Lying on a bed or a sofa,
+turning over, getting into bed (the hips go *up* onto it) and sliding to the floor slowly are not falls.
+
+**Evidence over several frames.** Dark or noisy footage gives stray poses; a state change needs
+consistent evidence, not one frame: entering ``lying`` needs low frames for about ``evidence_s``
+(an exponential average of the frame-wise condition, time constant ``evidence_s / 2``, over 0.7),
+leaving it needs the person up for about ``recover_s`` (the same average, time constant ``recover_s / 2``,
+over 0.85, so a stray frame delays but does not reset it), and an unconfirmed fall is only called off
+when the person is consistently up again.
+
 Thresholds are physical, documented in :class:`FallConfig`, and were set from biomechanics and the
 ThingX tuning split (``falldown1``-``falldown11``), never from the clips reported as test.
 """
@@ -38,10 +54,12 @@ ThingX tuning split (``falldown1``-``falldown11``), never from the clips reporte
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -59,6 +77,10 @@ TORSO_FRACTION = 0.29
 HIP_FRACTION = 0.53
 #: shoulders at least this high over the floor line: standing (seated is 0.5-0.65)
 STANDING_HEIGHT = 0.7
+#: the averaged frame-wise evidence (0-1) a state change needs: entering lying, calling off a fall
+EVIDENCE = 0.7
+#: the averaged evidence of being up that ends ``lying``
+UP_EVIDENCE = 0.85
 
 _HEAD = ("nose", "head", "head_top", "left_eye", "right_eye", "left_ear", "right_ear")
 _SHOULDERS = ("left_shoulder", "right_shoulder")
@@ -122,6 +144,14 @@ class FallConfig:
         A person unseen this long while down ends the event (``got_up`` False).
     scale_window_s
         The body height is the median over this much recent upright time.
+    evidence_s
+        About how long a condition must hold, frame after frame, before it changes the state (see the
+        module notes): one noisy pose never does.
+    support_drop
+        Smallest fast drop (H) of the resting level (the hips) that is a fall from furniture: a sofa seat
+        is about 0.25 H high, a bed 0.3 H, a care bed up to 0.4 H.
+    support_rest_s
+        Time constant of the resting level learned while lying.
     """
 
     min_score: float = 0.3
@@ -138,6 +168,9 @@ class FallConfig:
     recover_s: float = 1.0
     lost_s: float = 5.0
     scale_window_s: float = 5.0
+    evidence_s: float = 0.4
+    support_drop: float = 0.15
+    support_rest_s: float = 1.0
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -169,6 +202,9 @@ class FallEvent:
         Image position (hip centre) at the impact, for ignore zones.
     rule_score, learned_score
         The two parts of the confidence (learned None without a classifier).
+    start_level
+        ``"upright"`` (standing or seated) or ``"raised"``: the person was lying or resting on something
+        raised (a bed, a sofa) and dropped from it.
     """
 
     person: int
@@ -185,6 +221,7 @@ class FallEvent:
     point: tuple[float, float] | None = None
     rule_score: float = 0.0
     learned_score: float | None = None
+    start_level: str = "upright"
 
     @property
     def confirmed(self) -> bool:
@@ -298,6 +335,17 @@ class _Track:
         self.last_height: float | None = None
         self.recovered_until = -np.inf
         self.poses: deque[np.ndarray] = deque()
+        # evidence: exponential averages of the frame-wise low / high conditions (see the module notes)
+        self.low_ev = 0.0
+        self.high_ev = 0.0
+        self.up_ev = 0.0
+        # support level (hips, px) while lying, and a drop from it in progress / confirmed
+        self.rest_y: float | None = None
+        self.drop_start: float | None = None
+        self.drop_rest = 0.0
+        self.drop_frames = 0
+        self.support_frames = 0
+        self.support_below = 0
 
     # ------------------------------------------------------------ scale
     def _body_height(self, torso_now: float, t: float) -> float:
@@ -330,19 +378,22 @@ class _Track:
         upper = f.shoulder if np.isfinite(f.shoulder).all() else f.head if np.isfinite(f.head).all() else f.hip
         if not np.isfinite(H) or not np.isfinite(upper).all():
             return self._missing(t)
-        # floor line: the lowest visible foot, else the one remembered from upright frames
+        angle = float(np.degrees(np.arctan2(abs(f.shoulder[0] - f.hip[0]), f.hip[1] - f.shoulder[1]))) \
+            if np.isfinite(torso_now) else float("nan")
+        # floor line: the lowest visible foot, else the one remembered from upright frames, else under the
+        # hips of someone upright, or just under the torso of someone lying (first seen in bed, feet unseen)
         if np.isfinite(f.foot_y):
             floor = f.foot_y
         elif self.floor_y is not None:
             floor = self.floor_y
+        elif np.isfinite(angle) and angle > 90.0 - cfg.upright_angle:
+            floor = max(f.hip[1], f.shoulder[1]) + 0.05 * H
         elif np.isfinite(f.hip).all():
             floor = f.hip[1] + HIP_FRACTION * H
         else:
             floor = upper[1] + 0.8 * H
         height = (floor - upper[1]) / H
-        angle = float(np.degrees(np.arctan2(abs(f.shoulder[0] - f.hip[0]), f.hip[1] - f.shoulder[1]))) \
-            if np.isfinite(torso_now) else float("nan")
-        descent, motion = self._kinematics(t, f, H)
+        descent, motion, hip_descent = self._kinematics(t, f, H)
         aspect = f.box_w / f.box_h if f.box_h > 0 else float("nan")
         point = (float(f.hip[0]), float(f.hip[1])) if np.isfinite(f.hip).all() else \
             (float(upper[0]), float(upper[1]))
@@ -358,7 +409,23 @@ class _Track:
         high = height > cfg.recover_height
         self.low_since = (self.low_since if self.low_since is not None else t) if low else None
         self.high_since = (self.high_since if self.high_since is not None else t) if high else None
-        self._step(t, low, descent, height, motion, point)
+        dt = t - self.last_t if self.last_t is not None else 0.0
+        if dt <= 0 or self.state == FallState.UNKNOWN:
+            self.low_ev, self.high_ev, self.up_ev = float(low), float(high), float(high)
+        else:
+            a = 1.0 - math.exp(-2.0 * dt / cfg.evidence_s) if cfg.evidence_s > 0 else 1.0
+            b = 1.0 - math.exp(-2.0 * dt / cfg.recover_s) if cfg.recover_s > 0 else 1.0
+            self.low_ev += a * (low - self.low_ev)
+            self.high_ev += a * (high - self.high_ev)
+            self.up_ev += b * (high - self.up_ev)
+        support = float(f.hip[1]) if np.isfinite(f.hip[1]) else float(upper[1])
+        self._step(t, low, high, descent, height, motion, point)
+        if self.state == FallState.LYING or (self.state == FallState.DOWN and self.event is not None
+                                             and self.event.start_level == "raised"):
+            self._support(t, support, hip_descent, H, point, height, dt)
+        else:
+            self.rest_y = None
+            self.drop_start = None
         if self.state == FallState.UPRIGHT and high and np.isfinite(torso_now) and angle < cfg.upright_angle:
             self.upright_torso.append((t, torso_now))
             self._torso_median = None
@@ -371,12 +438,14 @@ class _Track:
         self.last_height = height
         return FallStatus(self.person, t, self.state, height, descent, angle, aspect, motion, point, self.event)
 
-    def _kinematics(self, t: float, f: _Frame, H: float) -> tuple[float, float]:
-        """Descent velocity of the upper body (H/s, + down) and mean joint speed (H/s)."""
+    def _kinematics(self, t: float, f: _Frame, H: float) -> tuple[float, float, float]:
+        """Descent velocity of the upper body (H/s, + down), mean joint speed (H/s) and descent velocity of
+        the hips (H/s, NaN when they are not seen now and then)."""
         cfg = self.cfg
         ys = [p[1] for p in (f.shoulder, f.head) if np.isfinite(p).all()] or [f.hip[1]]
         xy = np.where(f.ok[:, None], f.xy, np.nan)
-        self.history.append((t, ys, xy))
+        hip_y = float(f.hip[1])
+        self.history.append((t, ys, xy, hip_y))
         while len(self.history) > 2 and self.history[1][0] <= t - max(cfg.velocity_window_s, 0.25):
             self.history.popleft()
         # the sample closest to velocity_window_s ago
@@ -388,15 +457,16 @@ class _Track:
             past = self.history[0]
         dt = t - past[0]
         if dt <= 0:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0
+        hip_descent = (hip_y - past[3]) / dt / H  # NaN when either is missing
         n = min(len(ys), len(past[1]))
         descent = max((ys[i] - past[1][i]) / dt / H for i in range(n)) if n else float("nan")
         with np.errstate(invalid="ignore"):
             speeds = np.linalg.norm(xy - past[2], axis=1) / dt / H
         motion = float(np.nanmean(speeds)) if np.isfinite(speeds).any() else float("nan")
-        return float(descent), motion
+        return float(descent), motion, hip_descent
 
-    def _step(self, t: float, low: bool, descent: float, height: float, motion: float,
+    def _step(self, t: float, low: bool, high: bool, descent: float, height: float, motion: float,
               point: tuple[float, float]) -> None:
         cfg = self.cfg
         state = self.state
@@ -404,13 +474,12 @@ class _Track:
         if state in (FallState.UNKNOWN, FallState.UPRIGHT, FallState.RECOVERED):
             if state == FallState.RECOVERED and t >= self.recovered_until:
                 state = FallState.UPRIGHT
-            if state == FallState.UNKNOWN or (state == FallState.UPRIGHT and low):
+            if state == FallState.UNKNOWN:
                 state = FallState.LYING if low else FallState.UPRIGHT
-            if fast and not low:
-                state = FallState.FALLING
-                self.candidate_start = self.last_t if self.last_t is not None else t
-                self.start_height = self.last_height if self.last_height is not None else height
-                self.peak_velocity = descent
+            elif state == FallState.UPRIGHT and low and self.low_ev >= EVIDENCE:
+                state = FallState.LYING  # low frame after frame without a fall seen: lay down
+            if fast and not low and state != FallState.LYING:
+                state = self._open(t, descent, height)
         elif state == FallState.FALLING:
             self.peak_velocity = max(self.peak_velocity, descent if np.isfinite(descent) else 0.0)
             mean_velocity = (self.start_height - height) / max(t - self.candidate_start, 1e-6)
@@ -418,7 +487,7 @@ class _Track:
                 state = FallState.DOWN
                 self.event = FallEvent(self.person, float(self.candidate_start), t, peak_velocity=self.peak_velocity,
                                        min_height=height, point=point)
-            elif low:
+            elif low and self.low_ev >= EVIDENCE:
                 state = FallState.LYING  # went down slowly: lay down, not a fall
             elif t - self.candidate_start > cfg.max_fall_s or (not fast and height > cfg.recover_height
                                                                 and t - self.candidate_start > 0.5):
@@ -434,22 +503,80 @@ class _Track:
                 if np.isfinite(motion) and motion < cfg.still_motion:
                     ev.still_s += dt
             if not ev.confirmed and self.high_since is None and t - ev.impact_s >= cfg.confirm_s:
+                if ev.start_level == "raised" and self.support_below < 0.6 * self.support_frames:
+                    # back on the bed (or the drop was a glitch): not a fall
+                    log.info("person %d: drop at %.2f s called off, back at the resting level", self.person,
+                             ev.impact_s)
+                    self.event = None
+                    self.state = FallState.LYING
+                    self.rest_y = None
+                    return
                 ev.confirmed_s = t
                 ev.rule_score = _rule_score(ev, cfg)
                 ev.confidence = ev.rule_score
-                log.info("person %d: fall confirmed at %.2f s (impact %.2f s, %.2f H/s)", self.person, t,
-                         ev.impact_s, ev.peak_velocity)
+                log.info("person %d: fall confirmed at %.2f s (impact %.2f s, %.2f H/s, from %s)", self.person, t,
+                         ev.impact_s, ev.peak_velocity, ev.start_level)
             if self.high_since is not None and t - self.high_since >= cfg.recover_s:
                 self._end(self.high_since, got_up=True)
                 state = FallState.RECOVERED
                 self.recovered_until = t + cfg.recover_s
-            elif not ev.confirmed and self.high_since is not None:
+            elif not ev.confirmed and high and self.high_ev >= EVIDENCE:
                 self.event = None  # stumbled and got straight up before it was confirmed
                 state = FallState.UPRIGHT
         elif state == FallState.LYING:
-            if self.high_since is not None and t - self.high_since >= cfg.recover_s:
+            if high and self.up_ev >= UP_EVIDENCE:
                 state = FallState.UPRIGHT
+            elif fast and high and self.high_ev >= EVIDENCE:
+                state = self._open(t, descent, height)  # up again (poses said lying too long) and falling
         self.state = state
+
+    def _open(self, t: float, descent: float, height: float) -> FallState:
+        """Open a candidate fall from a non-low posture."""
+        self.candidate_start = self.last_t if self.last_t is not None else t
+        self.start_height = self.last_height if self.last_height is not None else height
+        self.peak_velocity = descent
+        return FallState.FALLING
+
+    def _support(self, t: float, support: float, hip_descent: float, H: float, point: tuple[float, float],
+                 height: float, dt: float) -> None:
+        """Lying (or down after a drop from a raised level): learn the resting level, catch a fast drop from it."""
+        cfg = self.cfg
+        if self.state == FallState.DOWN:  # a drop from a raised level, waiting for confirmation
+            if not self.event.confirmed:
+                self.support_frames += 1
+                self.support_below += (support - self.drop_rest) / H >= 0.5 * cfg.support_drop
+            return
+        if self.rest_y is None or not np.isfinite(self.rest_y):
+            self.rest_y = support
+            return
+        fast = np.isfinite(hip_descent) and hip_descent >= cfg.onset_velocity
+        if self.drop_start is None:
+            raised = self.floor_y is None or (self.floor_y - self.rest_y) / H >= cfg.support_drop
+            if fast and raised:
+                self.drop_start = self.last_t if self.last_t is not None else t
+                self.drop_rest = self.rest_y
+                self.peak_velocity = hip_descent
+                self.drop_frames = 0
+            else:
+                a = 1.0 - math.exp(-dt / cfg.support_rest_s) if cfg.support_rest_s > 0 else 1.0
+                self.rest_y += a * (support - self.rest_y)
+                return
+        if np.isfinite(hip_descent):
+            self.peak_velocity = max(self.peak_velocity, hip_descent)
+        drop = (support - self.drop_rest) / H
+        elapsed = max(t - self.drop_start, 1e-6)
+        self.drop_frames = self.drop_frames + 1 if drop >= cfg.support_drop else 0
+        if self.drop_frames >= 2 and (self.peak_velocity >= cfg.impact_velocity
+                                      or drop / elapsed >= cfg.collapse_velocity):
+            self.state = FallState.DOWN
+            self.event = FallEvent(self.person, float(self.drop_start), t, peak_velocity=self.peak_velocity,
+                                   min_height=height, point=point, start_level="raised")
+            self.support_frames = self.support_below = 0
+            self.drop_start = None
+            log.info("person %d: fast drop of %.2f H from a raised level at %.2f s", self.person, drop, t)
+        elif elapsed > cfg.max_fall_s or (not fast and drop < 0.5 * cfg.support_drop and elapsed > 0.5):
+            self.drop_start = None  # slow, or back where it was: keep learning the level
+            self.rest_y = support
 
     def _end(self, t: float, got_up: bool) -> None:
         ev = self.event
@@ -651,11 +778,12 @@ class FallResult(TaskResult):
         out = []
         for e in self.events:
             after = "and got up" if e.got_up else "and is still down"
+            where = " from a raised level (bed, sofa)" if e.start_level == "raised" else ""
             out.append(TaskEvent("fall", e.person, e.start_s, e.end_s, "fall", e.confidence,
-                                 f"person {e.person} fell at {e.impact_s:.1f} s {after}",
+                                 f"person {e.person} fell{where} at {e.impact_s:.1f} s {after}",
                                  alert="fall" if e.confirmed else None, alert_s=e.confirmed_s, point=e.point,
                                  details={"start_s": round(e.start_s, 3), "impact_s": round(e.impact_s, 3),
-                                          "got_up": e.got_up}))
+                                          "got_up": e.got_up, "start_level": e.start_level}))
         return out
 
     def summary(self) -> dict[str, Any]:

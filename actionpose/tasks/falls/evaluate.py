@@ -16,8 +16,9 @@ detected :class:`~actionpose.tasks.falls.FallEvent` s against labelled fall inte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

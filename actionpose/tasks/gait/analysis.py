@@ -9,7 +9,7 @@ band (:mod:`.angles`, :mod:`.norms`); then flag what makes the numbers less trus
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -166,6 +166,8 @@ def analyze_person(seq: PoseSequence, column: int, config: GaitConfig | None = N
                                        "ankles are never seen together)")
     view, direction = detect_view(traj, None if config.view == "auto" else config.view)
     events = detect_events(traj, view.view, direction, fraction=config.frontal_fraction)
+    # frames counted in the video, not from the person's first visible frame (the trajectories start there)
+    events = [replace(e, frame=e.frame + int(first)) for e in events]
     timing = TOE_OFF if view.view == "frontal" and view.direction == "leaving" else HEEL_STRIKE
     params = spatiotemporal(events, traj, view.view, direction, config.height_m, timing=timing)
     report = GaitReport(person=int(seq.track_ids[column]), view=view, events=events, parameters=params,

@@ -189,8 +189,11 @@ def _settle(y: np.ndarray, stance: tuple[int, int], far: int, fraction: float) -
     after it) its stance position: the median of ``y`` over the ``stance`` frames; the foot counts as there
     while it is within ``fraction`` of its largest distance from it between ``far`` and the stance frames,
     or within three times its jitter (robust SD) over the stance frames if that is more."""
-    s0, s1 = stance
-    if s0 < 0 or s1 > len(y) or far < 0 or far >= len(y) or s1 - s0 < 2:
+    # the last (first) strides of a clip: a stance window running past the end (start) is cut to the frames
+    # there are, as long as a few remain; ``far`` is clipped the same way
+    s0, s1 = max(0, stance[0]), min(len(y), stance[1])
+    far = min(max(far, 0), len(y) - 1)
+    if s1 - s0 < max(2, (stance[1] - stance[0]) // 2) or s0 <= far < s1:
         return None
     ys = y[s0:s1]
     if np.isfinite(ys).sum() < 2:
