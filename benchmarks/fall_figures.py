@@ -26,7 +26,6 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,6 +35,7 @@ from fall_acceptance import OTHER_CLIPS, cached  # noqa: E402
 from actionpose.datasets import load_thingx  # noqa: E402
 from actionpose.datasets.urfall import urfall_segments  # noqa: E402
 from actionpose.pipeline import ExtractOptions  # noqa: E402
+from actionpose.pose.mediapipe.lowlight import darken_video  # noqa: E402
 from actionpose.sample_data import find_data_dir  # noqa: E402
 from actionpose.tasks.falls import detect_falls  # noqa: E402
 from actionpose.tasks.falls.data import evaluate_clip, fall_intervals, labelled_clips  # noqa: E402
@@ -43,22 +43,9 @@ from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls  # noqa: E4
 
 
 def darken(src: Path, dst: Path, scale: float = 0.25, noise: float = 3.0) -> Path:
-    """``src`` with pixels x ``scale`` plus Gaussian sensor noise, written to ``dst`` once (mp4v)."""
-    if dst.is_file():
-        return dst
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    rng = np.random.default_rng(0)
-    writer = None
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        if writer is None:
-            writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
-        writer.write(np.clip(frame * scale + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8))
-    writer.release()
+    """``src`` darkened (:func:`darken_video`), written to ``dst`` once."""
+    if not dst.is_file():
+        darken_video(src, dst, scale, noise)
     return dst
 
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from actionpose.pose.mediapipe.lowlight import LowLight, brightness, normalise_dark
+from actionpose.pose.mediapipe.lowlight import LowLight, brightness, darken_video, normalise_dark
 
 
 def _frame(level: int, seed: int = 0) -> np.ndarray:
@@ -43,26 +43,6 @@ def test_gain_is_bounded():
     assert normalise_dark(black, brightness(black)).max() <= 2 * 8 + 1
 
 
-def _darken(src, dst, scale: float, noise: float) -> float:
-    """Write ``src`` darkened (pixels x ``scale`` plus sensor noise) to ``dst``; returns its mean brightness."""
-    cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    rng = np.random.default_rng(0)
-    writer, levels = None, []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        if writer is None:
-            writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
-        dark = np.clip(frame * scale + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8)
-        levels.append(brightness(cv2.cvtColor(dark, cv2.COLOR_BGR2RGB)))
-        writer.write(dark)
-    writer.release()
-    cap.release()
-    return float(np.mean(levels))
-
-
 @pytest.mark.slow
 def test_a_real_fall_in_a_darkened_room_is_caught(data_file, tmp_path):
     """GMDCSA24 Subject_2/Fall/13 (fall labelled 2.5-8 s) darkened to a mean brightness of about 30."""
@@ -70,7 +50,7 @@ def test_a_real_fall_in_a_darkened_room_is_caught(data_file, tmp_path):
     from actionpose.tasks.falls import detect_falls
 
     video = tmp_path / "dark.mp4"
-    assert 20 < _darken(data_file("falls/gmdcsa24/Subject_2/Fall/13.mp4"), video, 0.25, 3.0) < 45
+    assert 20 < darken_video(data_file("falls/gmdcsa24/Subject_2/Fall/13.mp4"), video, 0.25, 3.0) < 45
     seq = extract_poses(video)
     plain = extract_poses(video, ExtractOptions(backend_options={"low_light": False}))
     seen, seen_plain = seq.present.any(axis=1).mean(), plain.present.any(axis=1).mean()

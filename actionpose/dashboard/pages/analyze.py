@@ -87,22 +87,29 @@ def _summary(result: ClipResult) -> None:
             st.success("No fall detected.", icon=":material/check_circle:")
 
 
-def _falls_tab(result: ClipResult) -> None:
-    note = result.analysis.note("falls")
+def _not_applicable(result: ClipResult, task: str) -> bool:
+    """Show why ``task`` does not apply to the clip (True), or nothing (False)."""
+    note = result.analysis.note(task)
     if note is not None:
-        st.info(f"Falls: {note}")
-        return
-    events = tables.fall_events(result.analysis)
-    if events.empty:
-        st.write("No fall events.")
+        st.info(f"{task.capitalize()}: {note}")
+    return note is not None
+
+
+def _table(df, empty: str) -> None:
+    if df.empty:
+        st.write(empty)
     else:
-        st.dataframe(events, hide_index=True)
+        st.dataframe(df, hide_index=True)
+
+
+def _falls_tab(result: ClipResult) -> None:
+    if _not_applicable(result, "falls"):
+        return
+    _table(tables.fall_events(result.analysis), "No fall events.")
 
 
 def _gait_tab(result: ClipResult) -> None:
-    note = result.analysis.note("gait")
-    if note is not None:
-        st.info(f"Gait: {note}")
+    if _not_applicable(result, "gait"):
         return
     gait = result.analysis.results["gait"]
     for report in gait.reports:
@@ -123,9 +130,7 @@ def _gait_tab(result: ClipResult) -> None:
 
 
 def _reps_tab(result: ClipResult) -> None:
-    note = result.analysis.note("reps")
-    if note is not None:
-        st.info(f"Reps: {note}")
+    if _not_applicable(result, "reps"):
         return
     report = result.analysis.results["reps"]
     st.markdown(f"**{report.title}**: " + "; ".join(f"person {p.person}: {p.count} rep(s)"
@@ -134,17 +139,11 @@ def _reps_tab(result: ClipResult) -> None:
     for p in report.people:
         if p.summary:
             st.caption(f"Person {p.person}: {p.summary}")
-    reps = tables.rep_table(report)
-    if reps.empty:
-        st.write("No reps found.")
-    else:
-        st.dataframe(reps, hide_index=True)
+    _table(tables.rep_table(report), "No reps found.")
 
 
 def _signs_tab(result: ClipResult) -> None:
-    note = result.analysis.note("signs")
-    if note is not None:
-        st.info(f"Signs: {note}")
+    if _not_applicable(result, "signs"):
         return
     transcript = result.analysis.results["signs"].summary().get("transcript", "")
     st.markdown(f"**Transcript:** {transcript or '(no sign recognised)'}")

@@ -16,6 +16,8 @@ frame; no extra inference.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -73,3 +75,28 @@ class LowLight:
         out = normalise_dark(rgb, mean, self.target, self.max_gain)
         out.flags.writeable = False
         return out
+
+
+def darken_video(src: str | Path, dst: str | Path, scale: float = 0.25, noise: float = 3.0, seed: int = 0) -> float:
+    """Write ``src`` as a dim room would film it (pixels x ``scale`` plus Gaussian sensor noise) to ``dst``
+    (mp4v), for checks of detection in the dark; returns the darkened clip's mean :func:`brightness`."""
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    rng = np.random.default_rng(seed)
+    writer, levels = None, []
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            if writer is None:
+                Path(dst).parent.mkdir(parents=True, exist_ok=True)
+                writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, frame.shape[1::-1])
+            dark = np.clip(frame * scale + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8)
+            levels.append(brightness(cv2.cvtColor(dark, cv2.COLOR_BGR2RGB)))
+            writer.write(dark)
+    finally:
+        cap.release()
+        if writer is not None:
+            writer.release()
+    return float(np.mean(levels)) if levels else float("nan")
