@@ -160,11 +160,6 @@ class Graph:
         """Number of joints ``K``."""
         return self.layout.num_joints
 
-    @property
-    def num_subsets(self) -> int:
-        """Number of partitions ``S``."""
-        return int(self.A.shape[0])
-
     def _partition(self) -> np.ndarray:
         near = self.hop <= self.max_hop
         norm = near / near.sum(axis=0, keepdims=True)  # column w: mean over w's neighbourhood

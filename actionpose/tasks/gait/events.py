@@ -168,22 +168,6 @@ def side_events(traj: LegTrajectories, direction: np.ndarray, period_s: float | 
     return sorted(events, key=lambda e: e.time_s)
 
 
-def _outer_crossing(speed: np.ndarray, lo: int, hi: int, threshold: float, last: bool) -> float | None:
-    """Fractional index where ``speed`` leaves (``last``: the end of the last run at or above ``threshold`` in
-    ``[lo, hi)``) or enters (the start of the first such run) the swing, by linear interpolation; None when
-    ``speed`` never reaches the threshold there or the run touches the window's edge."""
-    above = np.flatnonzero(speed[lo:hi] >= threshold)
-    if not above.size:
-        return None
-    i = lo + int(above[-1] if last else above[0])
-    j = i + 1 if last else i - 1
-    if j < lo or j >= hi:
-        return None
-    a, b = speed[i], speed[j]
-    frac = (a - threshold) / (a - b) if a != b else 0.0
-    return float(i + (j - i) * frac)
-
-
 def _settle(y: np.ndarray, stance: tuple[int, int], far: int, fraction: float) -> float | None:
     """Fractional index where the foot point ``y`` arrives at (``far`` before ``stance``) or leaves (``far``
     after it) its stance position: the median of ``y`` over the ``stance`` frames; the foot counts as there

@@ -114,12 +114,6 @@ class WalkTruth:
         """Sorted times of one foot's events of one kind (``"heel_strike"`` or ``"toe_off"``)."""
         return np.array(sorted(t for f, k, t in self.events if f == foot and k == kind))
 
-    @property
-    def step_length_legs(self) -> dict[str, float]:
-        """Step lengths in leg lengths."""
-        return {k: v / self.leg_length_m for k, v in self.step_length_m.items()}
-
-
 def _hermite(p0: float, p1: float, v0: float, v1: float, tau: np.ndarray, span: float) -> np.ndarray:
     """Cubic Hermite from ``p0`` (velocity ``v0``) to ``p1`` (``v1``) over ``span`` seconds, at ``tau`` in [0, 1]."""
     h00 = 2 * tau ** 3 - 3 * tau ** 2 + 1
