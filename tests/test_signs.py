@@ -122,7 +122,7 @@ def test_static_classifier_fits_predicts_and_round_trips(tmp_path: Path) -> None
     assert clf.predict(missing)[0] == UNKNOWN and clf.predict(missing)[1] == yt[1]
     path = clf.save(tmp_path / "hands.apm")
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["estimator.skops", "header.json"]
+        assert sorted(zf.namelist()) == ["estimator.skops", "header.json", "weights.safetensors"]
         assert json.loads(zf.read("header.json"))["kind"] == "static-signs"
     again = StaticSignClassifier.load(path)
     np.testing.assert_allclose(again.predict_proba(Xt), proba, atol=1e-9)
@@ -259,7 +259,7 @@ def test_signs_train_and_transcribe_pose_files(tmp_path: Path, cli, capsys) -> N
     doc = json.loads(out)
     assert doc["kind"] == "dynamic-signs" and sorted(doc["classes"]) == ["across", "up"]
     assert [s["label"] for s in doc["signs"]] == ["across", "up"]
-    assert all(set(s) == {"start_s", "end_s", "label", "confidence", "hand"} for s in doc["signs"])
+    assert all(set(s) == {"start_s", "end_s", "label", "confidence", "hand", "nearest", "reason"} for s in doc["signs"])
     assert doc["signs"][0]["start_s"] < doc["signs"][1]["start_s"]
     code, out, err = cli(["signs", str(stream), "--model", str(model)], capsys)
     assert code == 0 and "transcript: across up" in out
