@@ -53,7 +53,11 @@ def cmd_signs(args: argparse.Namespace) -> int:
     seq = _poses(source, args, "hands" if kind == STATIC else "holistic")
     if seq.num_people == 0:
         raise InputError(source, "no hands found")
-    if kind == STATIC:
+    if kind == STATIC and args.spell:
+        from actionpose.tasks.signs.fingerspell import fingerspell
+
+        events = fingerspell(clf, seq, threshold=args.threshold)
+    elif kind == STATIC:
         events = transcribe(clf, seq, threshold=args.threshold)
     else:
         events = transcribe_stream(clf, seq, threshold=args.threshold)
@@ -69,6 +73,10 @@ def cmd_signs(args: argparse.Namespace) -> int:
         print(f"  {e.start_s:7.2f}-{e.end_s:7.2f} s  {e.label:<14} {e.confidence:5.2f}{hand}{why}")
     if events:
         print("transcript: " + " ".join(e.label for e in events))
+    if events and args.spell and kind == STATIC:
+        from actionpose.tasks.signs.fingerspell import spell
+
+        print("spelled: " + spell(events))
     return 0
 
 
@@ -150,6 +158,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="sign model file (default: the built-in ASL alphabet A-Z)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="below this confidence a sign is reported as `unknown` (default 0.5)")
+    p.add_argument("--spell", action="store_true",
+                   help="fingerspelling: one letter per hold of the hand (a repeated letter is two holds); "
+                        "static models only")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("-o", "--output", help="with `train`: the model file to write")
     p.add_argument("--kind", choices=("auto", "static", "dynamic"), default="auto",
