@@ -7,7 +7,7 @@ Videos go through :func:`actionpose.pipeline.extract_poses` with ``mode="hands"`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

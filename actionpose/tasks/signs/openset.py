@@ -99,7 +99,7 @@ class OpenSetGate:
 
     # ------------------------------------------------------------------ fitting
     @classmethod
-    def fit(cls, feats: np.ndarray, y_index: np.ndarray, dims: int = 24, per_class: int = 200) -> "OpenSetGate":
+    def fit(cls, feats: np.ndarray, y_index: np.ndarray, dims: int = 24, per_class: int = 200) -> OpenSetGate:
         """A gate on training rows ``feats`` (``(N, F)``, NaN allowed) of classes ``y_index``.
 
         The threshold is not set here (infinite); see :meth:`calibrate`.
@@ -129,7 +129,7 @@ class OpenSetGate:
         return gate
 
     def calibrate(self, held_feats: np.ndarray, held_proba: np.ndarray, held_y: np.ndarray,
-                  quantile: float = 0.99, other: "OpenSetGate | None" = None) -> "OpenSetGate":
+                  quantile: float = 0.99, other: OpenSetGate | None = None) -> OpenSetGate:
         """Set the temperature and the distance threshold from held-out rows.
 
         ``other`` is the gate fitted without the held-out rows (whose distances are the honest
@@ -182,7 +182,7 @@ class OpenSetGate:
                 "prototypes": int(len(self.prototypes))}
 
     @classmethod
-    def from_file(cls, header: dict[str, Any], tensors: dict[str, np.ndarray] | None) -> "OpenSetGate | None":
+    def from_file(cls, header: dict[str, Any], tensors: dict[str, np.ndarray] | None) -> OpenSetGate | None:
         """The gate stored by :meth:`to_tensors` / :meth:`to_header`; None for files without one."""
         info = header.get("openset")
         if not info or not tensors or "openset.prototypes" not in tensors:
@@ -307,7 +307,7 @@ def held_out_rows(y: np.ndarray, groups: np.ndarray | None = None, share: float 
     return held
 
 
-def load_gated(path: Any, kind: str, what: str) -> tuple[dict[str, Any], Any, "OpenSetGate | None"]:
+def load_gated(path: Any, kind: str, what: str) -> tuple[dict[str, Any], Any, OpenSetGate | None]:
     """``(header, estimator, gate or None)`` of a sign model file of ``kind``.
 
     Raises

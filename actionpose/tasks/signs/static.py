@@ -19,7 +19,8 @@ import logging
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -118,7 +119,7 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
         self.quantile = quantile
 
     def fit(self, X: np.ndarray, y: Sequence[str], left: bool | np.ndarray = False,
-            groups: Sequence[str] | None = None) -> "StaticSignClassifier":
+            groups: Sequence[str] | None = None) -> StaticSignClassifier:
         """Learn from ``(N, 21, C)`` raw hands ``X`` with labels ``y``; ``left`` marks left hands.
 
         The open-set gate is calibrated on held-out hands: whole ``groups`` (signers, recordings)
@@ -190,7 +191,7 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
         return save_model(path, header, tensors=self.gate_.to_tensors(), estimator=self.estimator_)
 
     @classmethod
-    def load(cls, path: str | Path) -> "StaticSignClassifier":
+    def load(cls, path: str | Path) -> StaticSignClassifier:
         """Read a file written by :meth:`save`.
 
         Raises
