@@ -11,6 +11,8 @@ from pathlib import Path
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 #: suffixes read as pose files (:func:`actionpose.skeleton.io.load_poses`)
 POSE_SUFFIXES = frozenset({".npz", ".parquet", ".csv", ".json", ".skeleton"})
+#: what ends the metadata sidecar of a CSV pose table (``poses.csv-metadata.json``): not a pose file itself
+SIDECAR_SUFFIX = "-metadata.json"
 #: suffixes read as still images (hand photos for signs)
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 
@@ -20,6 +22,12 @@ _CHUNK = 1 << 20
 def is_video(path: str | Path) -> bool:
     """Whether ``path`` has a video suffix (case-insensitive)."""
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def is_pose_file(path: str | Path) -> bool:
+    """Whether ``path`` has a pose-file suffix and is not a CSV table's metadata sidecar."""
+    name = Path(path).name.lower()
+    return Path(name).suffix in POSE_SUFFIXES and not name.endswith(".csv" + SIDECAR_SUFFIX)
 
 
 def file_sha256(path: str | Path) -> str:

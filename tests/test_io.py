@@ -94,7 +94,8 @@ def test_native_round_trip(tmp_path: Path, name: str, channels: int) -> None:
     assert got.frame_size == (640, 480)
     assert got.meta == seq.meta
     assert got.has_z == (channels == 4)
-    assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+    sidecar = [out.with_name(out.name + "-metadata.json")] if name.endswith(".csv") else []
+    assert sorted(tmp_path.iterdir()) == sorted([out, *sidecar])  # no temporary file left behind
 
 
 @pytest.mark.parametrize("name", ["poses.npz", "poses.parquet", "poses.csv"])
@@ -120,7 +121,34 @@ def test_table_columns_and_rows(tmp_path: Path) -> None:
     assert sorted(people.index) == sorted({(t, 3) for t in (0, 1, 2, 3, 4, 6, 7)} | {(t, 7) for t in (0, 1, 4, 6, 7)})
     first = (tmp_path / "t.csv")
     save_poses(seq, first)
-    assert first.read_text().splitlines()[0].startswith("# actionpose {")
+    plain = pd.read_csv(first)                      # a plain table: header row first, metadata beside it
+    assert list(plain.columns) == list(df.columns) and len(plain) == len(df)
+    assert json.loads((tmp_path / "t.csv-metadata.json").read_text())["layout"]["name"] == seq.layout.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.csv-metadata.json", "t.parquet"]
+
+
+def test_csv_of_earlier_versions_with_a_header_line_still_reads(tmp_path: Path) -> None:
+    seq = synthetic(channels=3)
+    path = save_poses(seq, tmp_path / "new.csv")
+    side = tmp_path / "new.csv-metadata.json"
+    old = tmp_path / "old.csv"
+    old.write_text("# actionpose " + side.read_text() + "\n" + path.read_text())
+    got = load_poses(old)
+    assert_same(got, seq, exact=False)
+    np.testing.assert_array_equal(got.track_ids, seq.track_ids)
+    side.unlink()                                   # without its sidecar a CSV still reads, as a foreign table
+    assert load_poses(path).num_frames <= seq.num_frames
+
+
+def test_a_failed_csv_write_leaves_neither_file(tmp_path: Path, monkeypatch) -> None:
+    from actionpose.skeleton.io import table
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(table, "dumps", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_poses(synthetic(), tmp_path / "p.csv")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_npz_holds_no_pickles(tmp_path: Path) -> None:
@@ -213,10 +241,10 @@ def test_table_missing_column_is_named(tmp_path: Path) -> None:
 
 def test_table_nan_fps_in_metadata_is_a_format_error(tmp_path: Path) -> None:
     path = save_poses(synthetic(), tmp_path / "p.csv")
-    lines = path.read_text().splitlines()
-    header = json.loads(lines[0][len("# actionpose "):])
+    side = tmp_path / "p.csv-metadata.json"
+    header = json.loads(side.read_text())
     header["fps"] = float("nan")
-    path.write_text("\n".join([f"# actionpose {json.dumps(header)}"] + lines[1:]) + "\n")
+    side.write_text(json.dumps(header))
     with pytest.raises(PoseFormatError, match="fps") as info:
         load_poses(path)
     assert "\n" not in str(info.value)

@@ -179,6 +179,28 @@ class NotATensor:
         self.value = 1
 
 
+class RunsCode:
+    def __reduce__(self):
+        import os
+        return (os.system, ("echo this must never run",))
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_a_poisoned_pickle_is_refused_as_unsafe(light: LightweightPoseNet, tmp_path: Path, protocol: int) -> None:
+    """A torch file whose pickle calls ``os.system``, and a bare (legacy) pickle doing the same."""
+    import pickle
+
+    for path in (tmp_path / "zip.pth", tmp_path / "legacy.pth"):
+        if path.name == "zip.pth":
+            torch.save({"w": torch.zeros(2), "x": RunsCode()}, path, pickle_protocol=protocol)
+        else:
+            path.write_bytes(pickle.dumps({"x": RunsCode()}, protocol=protocol))
+        with pytest.raises(BackendError) as info:
+            load_weights(LightweightPoseNet(), path)
+        message = str(info.value)
+        assert message.startswith(f"{path}: refused: unsafe") and "\n" not in message, message
+
+
 @pytest.mark.parametrize("content", ["random", "empty", "object", "truncated", "no_tensors"])
 def test_unreadable_files_raise_backend_error(light: LightweightPoseNet, tmp_path: Path,
                                               content: str) -> None:

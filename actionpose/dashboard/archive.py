@@ -8,15 +8,15 @@ archive that inflates beyond the limit is refused.
 
 from __future__ import annotations
 
-import io
 import logging
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from actionpose.errors import InputError
+from actionpose.safezip import read_member
 from actionpose.skeleton.io.frames import frame_number
-from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES
+from actionpose.inputs import is_pose_file, is_video
 
 if TYPE_CHECKING:
     from actionpose.dashboard.workspace import StoredFile, Workspace
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 #: most members read from one archive
 MAX_MEMBERS = 20000
-_CHUNK = 1 << 20
 
 
 def _open(path: Path, name: str) -> zipfile.ZipFile:
@@ -48,18 +47,12 @@ def _parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
 
 
 def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], name: str) -> bytes:
-    """A member's content, counting it against ``budget[0]`` bytes left."""
-    out = io.BytesIO()
-    try:
-        with zf.open(info) as f:
-            for block in iter(lambda: f.read(_CHUNK), b""):
-                budget[0] -= len(block)
-                if budget[0] < 0:
-                    raise InputError(name, "unpacks to more than the upload limit")
-                out.write(block)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError) as exc:
-        raise InputError(name, f"cannot read {info.filename!r} from the archive ({exc})") from None
-    return out.getvalue()
+    """A member's content, counting it against ``budget[0]`` bytes left (the upload limit)."""
+    if info.file_size > budget[0]:
+        raise InputError(name, "unpacks to more than the upload limit")
+    data = read_member(zf, info, budget[0], name)
+    budget[0] -= len(data)
+    return data
 
 
 def unpack_openpose(zip_path: Path, dest: Path, name: str, limit_bytes: int) -> Path:
@@ -95,10 +88,9 @@ def unpack_classes(zip_path: Path, name: str, workspace: "Workspace",
     InputError
         When the archive is unreadable, too large, or has no clip inside a class folder.
     """
-    allowed = VIDEO_SUFFIXES | POSE_SUFFIXES
     with _open(zip_path, name) as zf:
         members = [(i, _parts(i)) for i in zf.infolist() if not i.is_dir()]
-        members = [(i, p) for i, p in members if p and PurePosixPath(p[-1]).suffix.lower() in allowed]
+        members = [(i, p) for i, p in members if p and (is_video(p[-1]) or is_pose_file(p[-1]))]
         tops = {p[0] for _, p in members}
         strip = 1 if len(tops) == 1 and all(len(p) >= 3 for _, p in members) else 0
         budget = [limit_bytes]

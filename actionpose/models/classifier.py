@@ -30,7 +30,7 @@ from actionpose.errors import InputError
 from actionpose.features import normalize_windows, window_features
 from actionpose.models.registry import create_model, list_models
 from actionpose.models.sklearn import SKLEARN_MODELS, make_sklearn_model
-from actionpose.models.store import ModelFileError, load_model_file, save_model
+from actionpose.models.store import ModelFileError, describe_kind, load_model_file, save_model
 from actionpose.skeleton.layouts import KeypointLayout, get_layout
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.train.data import LabelledClip, WindowSet
@@ -314,6 +314,8 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path: str | Path) -> "ActionClassifier":
         """Read a classifier written by :meth:`save`; never unpickles."""
         header, tensors, estimator = load_model_file(path)
+        if header.get("kind") not in ("sklearn", "torch", None):
+            raise ModelFileError(path, f"not an action classifier: it is {describe_kind(header.get('kind'))}")
         try:
             clf = cls(**header["params"])
             clf.classes_ = np.array(header["classes"])

@@ -21,6 +21,7 @@ import numpy as np
 
 from actionpose.atomic import atomic_path
 from actionpose.errors import InputError
+from actionpose.safezip import check_archive, read_member
 
 FORMAT = "actionpose-classifier"
 FORMAT_VERSION = 1
@@ -34,6 +35,24 @@ TRUSTED_SKLEARN_TYPES = [
     "sklearn.neighbors._kd_tree.KDTree",
     "sklearn.neighbors._ball_tree.BallTree",
 ]
+
+
+#: the most a header, and the learned state, may expand to (ours are kB and a few MB), and a whole file
+HEADER_LIMIT, STATE_LIMIT, FILE_LIMIT = 1 << 20, 512 << 20, 600 << 20
+#: what each ``kind`` of model file is, and the command that uses it (for "wrong kind" messages)
+KINDS = {
+    "sklearn": ("an action classifier", "actionpose predict"),
+    "torch": ("an action classifier", "actionpose predict"),
+    "static-signs": ("a static sign model", "actionpose signs --model"),
+    "dynamic-signs": ("a dynamic sign model", "actionpose signs --model"),
+    "gait_classifier": ("a gait classifier", "actionpose gait --classifier"),
+}
+
+
+def describe_kind(kind: Any) -> str:
+    """``"a static sign model (use actionpose signs --model)"`` for a header's ``kind``."""
+    what, command = KINDS.get(kind, (f"a model of unknown kind {kind!r}", "a newer actionpose"))
+    return f"{what} (use {command})"
 
 
 class ModelFileError(InputError):
@@ -68,15 +87,14 @@ def load_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
     ModelFileError
         If the file is missing, not a model file, or holds types outside the allow-list.
     """
-    from safetensors.numpy import load as load_tensors
-
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(path, "no such model file")
     try:
         with zipfile.ZipFile(path) as zf:
+            check_archive(zf, path, FILE_LIMIT, ModelFileError)
             names = set(zf.namelist())
-            header = json.loads(zf.read(HEADER))
+            header = json.loads(read_member(zf, HEADER, HEADER_LIMIT, path, ModelFileError))
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise ModelFileError(path, "not an ActionPose model file (wrong header)")
             if header.get("format_version", 0) > FORMAT_VERSION:
@@ -84,8 +102,10 @@ def load_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
                                            f"ActionPose understands ({FORMAT_VERSION}); upgrade actionpose")
             if WEIGHTS not in names and ESTIMATOR not in names:
                 raise ModelFileError(path, "the model file holds neither weights nor an estimator")
-            tensors = load_tensors(zf.read(WEIGHTS)) if WEIGHTS in names else None
-            estimator = _load_estimator(zf.read(ESTIMATOR), path) if ESTIMATOR in names else None
+            tensors = (_load_tensors(read_member(zf, WEIGHTS, STATE_LIMIT, path, ModelFileError), path)
+                       if WEIGHTS in names else None)
+            estimator = (_load_estimator(read_member(zf, ESTIMATOR, STATE_LIMIT, path, ModelFileError), path)
+                         if ESTIMATOR in names else None)
             return header, tensors, estimator
     except ModelFileError:
         raise
@@ -104,16 +124,30 @@ def load_estimator_file(path: str | Path, kind: str, what: str) -> tuple[dict[st
     """
     header, _, estimator = load_model_file(path)
     if header.get("kind") != kind or estimator is None:
-        raise ModelFileError(path, f"not a {what} (kind {header.get('kind')!r})")
+        raise ModelFileError(path, f"not a {what}: it is {describe_kind(header.get('kind'))}")
     return header, estimator
+
+
+def _load_tensors(data: bytes, path: Path) -> dict[str, np.ndarray]:
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as load_tensors
+
+    try:
+        return load_tensors(data)
+    except SafetensorError as exc:
+        raise ModelFileError(path, f"the weights are not valid safetensors ({exc})") from None
 
 
 def _load_estimator(data: bytes, path: Path) -> Any:
     import skops.io as sio
 
-    untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in TRUSTED_SKLEARN_TYPES]
+    try:
+        untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in TRUSTED_SKLEARN_TYPES]
+    except Exception as exc:  # skops raises zip, JSON and its own errors on a damaged estimator
+        raise ModelFileError(path, f"the estimator is not a readable skops file ({type(exc).__name__}: {exc})"
+                             ) from None
     if untrusted:
-        raise ModelFileError(path, f"refused: the estimator holds types outside the allow-list "
+        raise ModelFileError(path, f"refused: unsafe: the estimator holds types outside the allow-list "
                                    f"({', '.join(untrusted[:3])})")
     return sio.loads(data, trusted=TRUSTED_SKLEARN_TYPES)
 
@@ -122,6 +156,6 @@ def header_of(path: str | Path) -> dict[str, Any]:
     """Only the header of a model file (cheap; for listings)."""
     try:
         with zipfile.ZipFile(path) as zf:
-            return json.loads(zf.read(HEADER))
+            return json.loads(read_member(zf, HEADER, HEADER_LIMIT, path, ModelFileError))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
         raise ModelFileError(path, f"not a readable ActionPose model file ({exc})") from None

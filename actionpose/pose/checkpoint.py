@@ -52,11 +52,34 @@ def _reason(exc: BaseException) -> str:
 def _unpickling_reason(exc: pickle.UnpicklingError) -> tuple[bool, str]:
     """``(refused for an unsafe object, short reason)`` from a ``weights_only`` failure."""
     text = " ".join(str(exc).split())
-    unsafe = re.search(r"Unsupported global: (GLOBAL \S+)", text)
+    unsafe = (re.search(r"Unsupported global: (GLOBAL \S+)", text)
+              or re.search(r"unsupported (GLOBAL \S+) whose module \S+ is blocked", text))
     if unsafe:
         return True, unsafe.group(1)
     detail = re.search(r"WeightsUnpickler error: (.+?)(?: Check the documentation|$)", text)
     return False, detail.group(1).strip() if detail else (_reason(exc) or "unknown error")
+
+
+def _is_pickle(path: Path) -> bool:
+    """Whether ``path`` holds a well-formed pickle stream (parsed, never executed): a legacy torch file, or the
+    ``data.pkl`` of a zip-format one."""
+    import pickletools
+    import zipfile
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                member = next(n for n in zf.namelist() if n.endswith("data.pkl"))
+                with zf.open(member) as f:
+                    for _ in pickletools.genops(f):
+                        pass
+            return True
+        with open(path, "rb") as f:
+            for _ in pickletools.genops(f):
+                pass
+    except Exception:  # any parse failure (or no data.pkl) means "not a pickle"
+        return False
+    return True
 
 
 def _unwrap(obj: object, path: Path) -> dict[str, torch.Tensor]:
@@ -96,9 +119,13 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError as exc:
         unsafe, reason = _unpickling_reason(exc)
         if unsafe:
-            raise BackendError(f"{path}: refused: the file holds a Python object other than tensors "
+            raise BackendError(f"{path}: refused: unsafe: the file holds a Python object other than tensors "
                                f"({reason}); weights are only loaded with weights_only=True, "
                                f"never unpickled") from None
+        if _is_pickle(path):
+            # a well-formed pickle the weights-only unpickler will not run (other opcodes, objects): refused
+            raise BackendError(f"{path}: refused: unsafe or unsupported pickle content ({reason}); weights are "
+                               f"only loaded with weights_only=True, never unpickled") from None
         raise BackendError(f"{path}: not a torch weights file (unpickling failed: {reason})") from None
     except Exception as exc:  # torch.load raises many types on corrupt files (EOF, zip, runtime)
         reason = _reason(exc)

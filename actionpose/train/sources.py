@@ -23,7 +23,7 @@ import pandas as pd
 
 from actionpose.cache import PoseCache
 from actionpose.errors import ActionPoseError, InputError
-from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES
+from actionpose.inputs import VIDEO_SUFFIXES, is_pose_file, is_video
 from actionpose.skeleton.io import load_poses
 from actionpose.skeleton.io.frames import frame_axis
 from actionpose.skeleton.io.table import COLUMNS, from_dataframe
@@ -90,8 +90,7 @@ def _entries(folder: Path) -> list[Path]:
     for p in sorted(folder.iterdir()):
         if p.name.startswith("."):
             continue
-        suffix = p.suffix.lower()
-        if p.is_file() and (suffix in VIDEO_SUFFIXES or suffix in POSE_SUFFIXES):
+        if p.is_file() and (is_video(p) or is_pose_file(p)):
             out.append(p)
         elif p.is_dir() and any(p.glob("*.json")):
             out.append(p)
@@ -144,7 +143,7 @@ def clips_from_folder(root: str | Path, extract: Extract | None = None, cache_di
     for folder in classes:
         for path in _entries(folder):
             try:
-                seq = (cached_extract(path, extract, cache, cache_tag) if path.suffix.lower() in VIDEO_SUFFIXES
+                seq = (cached_extract(path, extract, cache, cache_tag) if is_video(path)
                        else load_poses(path))
             except ActionPoseError as exc:
                 if errors == "raise":

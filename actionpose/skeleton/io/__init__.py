@@ -109,6 +109,13 @@ def save_poses(seq: PoseSequence, path: str | Path, format: str | None = None, *
     writer: Callable[..., None] | None = getattr(_module(fmt), "write", None)
     if writer is None:
         raise PoseFormatError(path, f"the {fmt} format can be read but not written")
+    if fmt == "table" and path.suffix.lower() == ".csv":
+        # the CSV and its metadata sidecar move into place together, or neither does
+        from actionpose.skeleton.io.table import sidecar_path
+
+        with atomic_path(sidecar_path(path)) as side, atomic_path(path) as tmp:
+            writer(seq, tmp, sidecar=side, **options)
+        return path
     with atomic_path(path) as tmp:
         writer(seq, tmp, **options)
     return path

@@ -2,9 +2,11 @@
 
 Columns, in order: ``frame, time, track, joint, x, y, z, score`` (``z`` is NaN without depth). What
 a lossless round trip needs beyond the rows (layout, fps, number of frames, frame size, track ids,
-meta) is kept in the parquet key-value metadata under ``actionpose`` and, for CSV, in a first line
-``# actionpose {json}``. Tables without it (written by other tools) read too: the layout is
-inferred from the joint names and the fps from the time column.
+meta) is kept in the parquet key-value metadata under ``actionpose`` and, for CSV, in a JSON sidecar
+``<name>.csv-metadata.json`` beside it (the W3C "CSV on the Web" naming), so the CSV itself is a plain
+table for pandas, spreadsheets and R. CSV files of earlier versions, whose first line is
+``# actionpose {json}``, still read. Tables without metadata (written by other tools) read too: the
+layout is inferred from the joint names and the fps from the time column.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from actionpose.errors import PoseFormatError
+from actionpose.inputs import SIDECAR_SUFFIX
 from actionpose.skeleton.io.flat import occupied
 from actionpose.skeleton.io.frames import DEFAULT_FPS, frame_axis, missing_poses
 from actionpose.skeleton.io.jsonfile import dumps
@@ -27,7 +30,15 @@ from actionpose.skeleton.sequence import PoseSequence
 
 COLUMNS = ("frame", "time", "track", "joint", "x", "y", "z", "score")
 META_KEY = "actionpose"
-CSV_PREFIX = "# actionpose "
+CSV_PREFIX = "# actionpose "          # the metadata line of CSV files written before the sidecar
+#: a sidecar larger than this is not ours (the metadata of an hour at 30 fps is well under 1 MB)
+SIDECAR_LIMIT = 16 << 20
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """Where the metadata of the CSV table ``path`` lives: ``poses.csv`` -> ``poses.csv-metadata.json``."""
+    path = Path(path)
+    return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
 # ----------------------------------------------------------------------------------------- writing
@@ -56,8 +67,15 @@ def table_metadata(seq: PoseSequence) -> dict[str, Any]:
             "meta": seq.meta}
 
 
-def write(seq: PoseSequence, path: str | Path) -> None:
-    """Write ``seq`` to ``path`` as parquet or CSV, chosen by the suffix."""
+def write(seq: PoseSequence, path: str | Path, sidecar: str | Path | None = None) -> None:
+    """Write ``seq`` to ``path`` as parquet or CSV, chosen by the suffix.
+
+    Parameters
+    ----------
+    sidecar
+        For CSV: where the metadata JSON goes (default :func:`sidecar_path` of ``path``).
+        :func:`~actionpose.skeleton.io.save_poses` hands both paths in as temporaries and moves them together.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -71,9 +89,8 @@ def write(seq: PoseSequence, path: str | Path) -> None:
     elif suffix == ".csv":
         # the reader skips '#' comments; quoted text keeps a joint name with '#' whole
         quoting = csv.QUOTE_NONNUMERIC if any("#" in j for j in seq.layout.joints) else csv.QUOTE_MINIMAL
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(CSV_PREFIX + meta + "\n")
-            df.to_csv(f, index=False, quoting=quoting)
+        df.to_csv(path, index=False, quoting=quoting, encoding="utf-8")
+        Path(sidecar or sidecar_path(path)).write_text(meta, encoding="utf-8")
     else:
         raise PoseFormatError(path, f"a pose table must end in .parquet or .csv, not {suffix or 'nothing'}")
 
@@ -95,11 +112,23 @@ def _parse_metadata(text: str | bytes | None, path: Path) -> dict[str, Any] | No
     return meta
 
 
+def _read_sidecar(path: Path) -> str | None:
+    side = sidecar_path(path)
+    if not side.is_file():
+        return None
+    if side.stat().st_size > SIDECAR_LIMIT:
+        raise PoseFormatError(side, f"metadata sidecar larger than {SIDECAR_LIMIT >> 20} MB")
+    try:
+        return side.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PoseFormatError(side, f"metadata sidecar is not UTF-8 (invalid byte at offset {exc.start})") from None
+
+
 def _read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     try:
         with open(path, encoding="utf-8") as f:
             first = f.readline()
-        header = first[len(CSV_PREFIX):] if first.startswith(CSV_PREFIX) else None
+        header = first[len(CSV_PREFIX):] if first.startswith(CSV_PREFIX) else _read_sidecar(path)
         df = pd.read_csv(path, comment="#", encoding="utf-8", dtype={"joint": str}, keep_default_na=False,
                          na_values={c: ["", "nan", "NaN", "NA", "null"] for c in COLUMNS if c != "joint"})
     except UnicodeDecodeError as exc:

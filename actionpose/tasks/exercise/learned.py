@@ -28,6 +28,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from actionpose import __version__
 from actionpose.atomic import atomic_path
 from actionpose.errors import InputError
+from actionpose.safezip import check_zip_file
 from actionpose.features.normalize import named_points
 from actionpose.skeleton.layouts import get_layout
 from actionpose.skeleton.sequence import PoseSequence
@@ -180,6 +181,7 @@ class TerminalStateClassifier(ClassifierMixin, BaseEstimator):
         path = Path(path)
         if not path.is_file():
             raise InputError(path, "no such terminal-state model file")
+        check_zip_file(path, 64 << 20)  # a small model file: refuse a bomb before reading
         try:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))

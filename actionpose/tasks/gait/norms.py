@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from actionpose.errors import InputError
+from actionpose.safezip import check_zip_file
 
 CONDITIONS = ("overground", "treadmill")
 
@@ -86,6 +87,7 @@ def band_from_npz(path: str | Path, condition: str = "overground", joint: str = 
     """Read a DigiGait-style ``norm_data.npz``: ``overground`` / ``treadmill`` arrays of shape ``(101, 1, 2)``
     holding mean and SD per percent of the cycle."""
     path = Path(path)
+    check_zip_file(path, 64 << 20)  # a small model file: refuse a bomb before reading
     try:
         with np.load(path, allow_pickle=False) as z:
             arr = np.asarray(z[condition], np.float64)

@@ -315,11 +315,11 @@ def load_gated(path: Any, kind: str, what: str) -> tuple[dict[str, Any], Any, Op
     ModelFileError
         If the file is unreadable or another kind of model.
     """
-    from actionpose.models.store import ModelFileError, load_model_file
+    from actionpose.models.store import ModelFileError, describe_kind, load_model_file
 
     header, tensors, estimator = load_model_file(path)
     if header.get("kind") != kind or estimator is None:
-        raise ModelFileError(path, f"not a {what} (kind {header.get('kind')!r})")
+        raise ModelFileError(path, f"not a {what}: it is {describe_kind(header.get('kind'))}")
     gate = OpenSetGate.from_file(header, tensors)
     if gate is None:
         log.warning("%s has no open-set gate (an older model?): only its confidence can say unknown; retrain it",
