@@ -8,7 +8,8 @@ frame rate or how often MediaPipe lost the hands:
 * where the hand detector lost a hand, the body's wrist (pose landmark) stands in for its
   position, so a signer whose hands are seen in a tenth of the frames is placed like one whose
   hands are seen throughout; a time part without any view of a value gets the clip's mean;
-* the dominant hand is the one that moves more; when it is the left one, the clip is mirrored
+* the dominant hand is the one held higher (by :data:`RAISED` shoulder widths over the clip; the
+  other rests), else the one that moves more; when it is the left one, the clip is mirrored
   (sides swapped, x negated), so every signer looks right-handed;
 * time is normalised by the clip's length: per hand and each of :attr:`DynamicSignClassifier.chunks`
   equal parts, the mean wrist and elbow position; per hand and half, the mean normalised hand
@@ -53,6 +54,8 @@ KIND = "dynamic-signs"
 _BODY_WRISTS, _BODY_ELBOWS = ("left_wrist", "right_wrist"), ("left_elbow", "right_elbow")
 #: body landmarks with a score below this are not used
 MIN_VISIBILITY = 0.5
+#: a hand held higher than the other by this many shoulder widths (clip mean) is the signing hand
+RAISED = 0.25
 
 
 def _body_points(seq: PoseSequence, person: int, names: tuple[str, str]) -> np.ndarray:
@@ -105,7 +108,12 @@ def clip_features(seq: PoseSequence, person: int = 0, chunks: int = 2) -> np.nda
     rel_elbow = (elbows - centre[:, None]) / scale
     with _quiet():
         path = np.nansum(np.linalg.norm(np.diff(rel, axis=0), axis=-1), axis=0)
-    mirror = path[0] > path[1]
+        height = np.nanmean(rel[..., 1], axis=0)  # (2,), image y down: smaller is higher
+    height = np.where(np.isfinite(height), height, np.inf)
+    if np.isfinite(height).any() and abs(height[0] - height[1]) > RAISED:
+        mirror = height[0] < height[1]  # the raised hand signs, the other rests
+    else:
+        mirror = path[0] > path[1]
     shape = normalize_hand(pts, left=np.broadcast_to([True, False], present.shape)).astype(np.float64)
     shape[~present] = np.nan
     if mirror:  # the left hand leads: swap sides and mirror positions; shapes are already canonical
