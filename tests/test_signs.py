@@ -345,6 +345,22 @@ def test_left_handed_signer_and_unknown_movement_dynamic(tmp_path: Path) -> None
     expected = ["up"] * 3 + ["across"] * 3
     assert clf.predict_open(test).tolist() == expected
     assert clf.predict_open([seq.mirrored() for seq in test]).tolist() == expected  # left-handed signer
+    assert clf.predict([seq.resample(15.0) for seq in test]).tolist() == expected  # another frame rate
+    # the hand detector loses the hand in 80 % of the frames: the body's wrist stands in for it
+    rng = np.random.default_rng(1)
+    sparse = []
+    for seq in test:
+        data = seq.data.copy()
+        hand = slice(HOLISTIC.index("right_hand_wrist"), HOLISTIC.index("right_hand_wrist") + 21)
+        lost = rng.random(len(data)) < 0.8
+        block = data[:, :, hand]
+        block[lost] = np.nan
+        block[lost, ..., 2] = 0
+        data[:, :, hand] = block
+        wrist = HOLISTIC.index("right_wrist")
+        data[:, 0, wrist] = seq.data[:, 0, hand.start]  # the body's wrist, seen throughout
+        sparse.append(PoseSequence(data, "holistic", 30.0))
+    assert clf.predict(sparse).tolist() == expected
     # a movement never trained: a pointing hand circling above the head
     odd = []
     for k in range(4):
