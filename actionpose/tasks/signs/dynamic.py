@@ -28,9 +28,9 @@ A continuous stream is cut into candidate signs where hands are in view and movi
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
