@@ -122,7 +122,7 @@ def test_static_classifier_fits_predicts_and_round_trips(tmp_path: Path) -> None
     assert clf.predict(missing)[0] == UNKNOWN and clf.predict(missing)[1] == yt[1]
     path = clf.save(tmp_path / "hands.apm")
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["estimator.skops", "header.json"]
+        assert sorted(zf.namelist()) == ["estimator.skops", "header.json", "weights.safetensors"]
         assert json.loads(zf.read("header.json"))["kind"] == "static-signs"
     again = StaticSignClassifier.load(path)
     np.testing.assert_allclose(again.predict_proba(Xt), proba, atol=1e-9)
@@ -259,7 +259,7 @@ def test_signs_train_and_transcribe_pose_files(tmp_path: Path, cli, capsys) -> N
     doc = json.loads(out)
     assert doc["kind"] == "dynamic-signs" and sorted(doc["classes"]) == ["across", "up"]
     assert [s["label"] for s in doc["signs"]] == ["across", "up"]
-    assert all(set(s) == {"start_s", "end_s", "label", "confidence", "hand"} for s in doc["signs"])
+    assert all(set(s) == {"start_s", "end_s", "label", "confidence", "hand", "nearest", "reason"} for s in doc["signs"])
     assert doc["signs"][0]["start_s"] < doc["signs"][1]["start_s"]
     code, out, err = cli(["signs", str(stream), "--model", str(model)], capsys)
     assert code == 0 and "transcript: across up" in out
@@ -278,3 +278,148 @@ def test_signs_bad_input_is_one_line(tmp_path: Path, cli, capsys) -> None:
     seq = save_poses(PoseSequence(sign_clip("up"), "holistic", 30.0), tmp_path / "clip.npz")
     code, _, err = cli(["signs", str(seq), "--model", str(bogus)], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "bogus.apm" in err
+
+
+# ----------------------------------------------------------------------------------------------- open set
+def test_non_sign_hand_is_unknown_with_nearest_sign_and_reason(tmp_path: Path) -> None:
+    X, y = hand_samples()
+    clf = StaticSignClassifier().fit(X, y)
+    Xt, yt = hand_samples(10, seed=1)
+    assert (clf.predict_open(Xt) == yt).mean() >= 0.9  # real signs are kept
+    rng = np.random.default_rng(3)
+    horns = np.stack([make_hand((0, 1, 0, 0, 1), 50, (300, 300), rng=rng) for _ in range(10)])  # never trained
+    scrambled = horns.copy()
+    scrambled[:, 1:, :2] = rng.uniform(250, 350, (10, 20, 2))
+    for hands in (horns, scrambled):
+        verdicts = clf.verdicts(hands)
+        assert sum(v.label == UNKNOWN for v in verdicts) >= 9
+        assert all(v.nearest in SHAPES for v in verdicts)
+        assert all("unlike the training data" in v.reason for v in verdicts if v.label == UNKNOWN)
+    # the closed-set answer would have named a sign for every one of them
+    assert UNKNOWN not in clf.predict(horns)
+    # the gate is stored in the model file and gives the same verdicts after loading
+    again = StaticSignClassifier.load(clf.save(tmp_path / "open.apm"))
+    assert [v.label for v in again.verdicts(horns)] == [v.label for v in clf.verdicts(horns)]
+    # the transcript of a held non-sign hand: one unknown event naming its nearest sign and why
+    seq = PoseSequence(np.repeat(horns[:1, None], 10, axis=0), "hand21", 30.0)
+    events = transcribe(clf, seq)
+    assert [e.label for e in events] == [UNKNOWN]
+    doc = events[0].to_dict()
+    assert doc["nearest"] in SHAPES and "unlike the training data" in doc["reason"]
+
+
+def test_none_class_is_learned_and_never_reported() -> None:
+    X, y = hand_samples()
+    rng = np.random.default_rng(8)
+    horns = np.stack([make_hand((0, 1, 0, 0, 1), rng.uniform(20, 120), rng.uniform(100, 500, 2), rng=rng)
+                      for _ in range(30)])
+    clf = StaticSignClassifier().fit(np.concatenate([X, horns]), list(y) + ["none"] * 30)
+    test = np.stack([make_hand((0, 1, 0, 0, 1), 60, (300, 300), rng=rng) for _ in range(10)])
+    verdicts = clf.verdicts(test)
+    assert all(v.label == UNKNOWN and "none class" in v.reason for v in verdicts)
+    assert all(v.nearest in SHAPES for v in verdicts)  # the nearest *sign*, never "none"
+    Xt, yt = hand_samples(10, seed=1)
+    assert (clf.predict_open(Xt) == yt).mean() >= 0.9
+
+
+def test_left_handed_signer_gives_the_same_static_sign() -> None:
+    X, y = hand_samples()
+    clf = StaticSignClassifier().fit(X, y)
+    rng = np.random.default_rng(2)
+    hands = np.full((20, 1, 42, 3), np.nan, np.float32)
+    hands[..., 2] = 0
+    hands[:, 0, 21:] = np.stack([make_hand(SHAPES["vee"], 60, (300, 300), rng=rng) for _ in range(20)])
+    seq = PoseSequence(hands, "hands", 30.0, frame_size=(640, 480))
+    right = transcribe(clf, seq)
+    left = transcribe(clf, seq.mirrored())  # the same signer seen mirrored: a left-handed signer
+    assert [e.label for e in right] == [e.label for e in left] == ["vee"]
+    assert right[0].hand == "right" and left[0].hand == "left"
+
+
+def test_left_handed_signer_and_unknown_movement_dynamic(tmp_path: Path) -> None:
+    train = [PoseSequence(sign_clip(s, seed=i), "holistic", 30.0, frame_size=(640, 480))
+             for s in ("up", "across") for i in range(8)]
+    clf = DynamicSignClassifier().fit(train, ["up"] * 8 + ["across"] * 8)
+    test = [PoseSequence(sign_clip(s, seed=50 + i), "holistic", 30.0, frame_size=(640, 480))
+            for s in ("up", "across") for i in range(3)]
+    expected = ["up"] * 3 + ["across"] * 3
+    assert clf.predict_open(test).tolist() == expected
+    assert clf.predict_open([seq.mirrored() for seq in test]).tolist() == expected  # left-handed signer
+    assert clf.predict([seq.resample(15.0) for seq in test]).tolist() == expected  # another frame rate
+    # the hand detector loses the hand in 80 % of the frames: the body's wrist stands in for it
+    rng = np.random.default_rng(1)
+    sparse = []
+    for seq in test:
+        data = seq.data.copy()
+        hand = slice(HOLISTIC.index("right_hand_wrist"), HOLISTIC.index("right_hand_wrist") + 21)
+        lost = rng.random(len(data)) < 0.8
+        block = data[:, :, hand]
+        block[lost] = np.nan
+        block[lost, ..., 2] = 0
+        data[:, :, hand] = block
+        wrist = HOLISTIC.index("right_wrist")
+        data[:, 0, wrist] = seq.data[:, 0, hand.start]  # the body's wrist, seen throughout
+        sparse.append(PoseSequence(data, "holistic", 30.0))
+    assert clf.predict(sparse).tolist() == expected
+    # a movement never trained: a pointing hand circling above the head
+    odd = []
+    for k in range(4):
+        frames = []
+        for t in range(30):
+            frame = body_frame(50.0, (320.0, 240.0))
+            a = 2 * np.pi * t / 15 + k
+            hand = make_hand(SHAPES["point"], 17.5, (320 + 60 * np.cos(a), 60 + 40 * np.sin(a)))
+            i = HOLISTIC.index("right_hand_wrist")
+            frame[i:i + 21] = hand
+            frames.append(frame)
+        odd.append(PoseSequence(np.stack(frames)[:, None], "holistic", 30.0))
+    verdicts = clf.verdicts(odd)
+    assert all(v.label == UNKNOWN and v.nearest in ("up", "across") for v in verdicts)
+    again = DynamicSignClassifier.load(clf.save(tmp_path / "dyn.apm"))
+    assert again.predict_open(odd).tolist() == [UNKNOWN] * 4
+
+
+# ----------------------------------------------------------------------------------------------- fingerspelling
+def test_fingerspelling_cuts_letters_at_holds_including_double_letters() -> None:
+    from actionpose.tasks.signs.fingerspell import fingerspell, spell
+
+    X, y = hand_samples()
+    clf = StaticSignClassifier().fit(X, y)
+    rng = np.random.default_rng(4)
+    frames = []
+
+    def hold(shape, n, at=(300.0, 300.0)):
+        frames.extend(make_hand(SHAPES[shape], 60, at) + rng.normal(0, 0.2, (21, 3)) * [1, 1, 0] for _ in range(n))
+
+    def move(a, b, n, lift=40.0):  # shape a to shape b while the hand travels away and back
+        ha, hb = make_hand(SHAPES[a], 60, (300, 300)), make_hand(SHAPES[b], 60, (300, 300))
+        for k in range(1, n + 1):
+            w = k / (n + 1)
+            frame = (1 - w) * ha + w * hb
+            frame[:, 0] += lift * np.sin(np.pi * w)
+            frames.append(frame.astype(np.float32))
+
+    hold("open", 12)
+    move("open", "vee", 8)
+    hold("vee", 12)
+    move("vee", "vee", 6)  # a bounce: the same letter twice
+    hold("vee", 12)
+    move("vee", "fist", 8)
+    hold("fist", 12)
+    data = np.stack(frames)[:, None].astype(np.float32)
+    seq = PoseSequence(data, "hand21", 30.0)
+    events = fingerspell(clf, seq)
+    assert [e.label for e in events] == ["open", "vee", "vee", "fist"]
+    assert spell(events) == "openveeveefist"
+    starts = [e.start_s for e in events]
+    assert starts == sorted(starts) and abs(starts[1] - 20 / 30) <= 0.15 and abs(starts[3] - 58 / 30) <= 0.15
+    # the per-frame transcript merges the double letter; holds keep it
+    assert [e.label for e in transcribe(clf, seq)].count("vee") == 1
+    # a held non-sign in the middle comes out as an unknown letter
+    frames.clear()
+    hold("open", 12)
+    move("open", "open", 6)
+    frames.extend(make_hand((0, 1, 0, 0, 1), 60, (300, 300)) for _ in range(12))
+    events = fingerspell(clf, PoseSequence(np.stack(frames)[:, None].astype(np.float32), "hand21", 30.0))
+    assert [e.label for e in events] == ["open", UNKNOWN] and spell(events) == "open?"
+    assert events[1].meta["nearest"] in SHAPES and events[1].meta["reason"]

@@ -1,7 +1,8 @@
 """Signs on the shared real data (skipped when absent); floors a little under the measured figures.
 
-Measured with ``python benchmarks/signs_acceptance.py``: ASL 75/25 96.5 %, hand gestures 75/25
-92.2 %, photos with a hand found 38/40, leave-one-signer-out on hello/thanks 83.8 %.
+Measured with ``python benchmarks/signs_acceptance.py``: ASL 75/25 96.7 %, hand gestures 75/25
+92.8 %, photos with a hand found 38/40, leave-one-signer-out on hello/thanks 0.967 / 0.925 / 0.800;
+non-sign photo hands rejected 95 %.
 """
 
 from __future__ import annotations
@@ -59,11 +60,23 @@ def test_holistic_signs_leave_one_signer_out(data_file) -> None:
     labels = np.array([c.label for c in clips])
     keep = np.isin(labels, ["hello", "thanks"])
     hits = {}
-    for signer in ("signer_AbtgCoder", "signer_IlkerDEMIR-s"):
+    for signer in sorted(set(groups)):
         train, test = keep & (groups != signer), keep & (groups == signer)
-        clf = DynamicSignClassifier().fit([c.seq for c, k in zip(clips, train) if k], labels[train])
+        clf = DynamicSignClassifier().fit([c.seq for c, k in zip(clips, train) if k], labels[train],
+                                          groups=groups[train])
         hits[signer] = (clf.predict([c.seq for c, k in zip(clips, test) if k]) == labels[test]).mean()
-    assert hits["signer_AbtgCoder"] >= 0.88 and hits["signer_IlkerDEMIR-s"] >= 0.9  # measured 0.933, 0.950
+    # measured 0.967, 0.925, 0.800 (benchmarks/signs_acceptance.py)
+    assert hits["signer_AbtgCoder"] >= 0.93 and hits["signer_IlkerDEMIR-s"] >= 0.9
+    assert hits["signer_Lolkink1_6signs"] >= 0.75  # its hands are seen in a tenth of the frames
+
+
+def test_asl_model_rejects_non_sign_hands_and_keeps_letters(asl, data_file) -> None:
+    clips = load_hand_gestures(data_file("signs/hand_gestures"))
+    Xtr, ytr, Xte, yte = split_in_time(asl)
+    clf = StaticSignClassifier().fit(Xtr, ytr)
+    assert (clf.predict_open(Xte) == yte).mean() >= 0.95  # measured 0.9662
+    rejected = {c.label: (clf.predict_open(c.seq.data[:, 0]) == "unknown").mean() for c in clips}
+    assert rejected["Open"] >= 0.85 and rejected["Close"] >= 0.55 and rejected["Pointer"] >= 0.5  # 0.89, 0.62, 0.56
 
 
 def test_gesture_photos_hands_found(data_file) -> None:
@@ -73,5 +86,12 @@ def test_gesture_photos_hands_found(data_file) -> None:
 
     files = sorted(data_file("signs/gesture_images").glob("*/*.jpg"))
     assert len(files) == 40
-    found = hands_of(poses_from_images(files)).present.any(axis=(1, 2))
+    hands = hands_of(poses_from_images(files))
+    found = hands.present.any(axis=(1, 2))
     assert found.mean() >= 0.9  # measured 38 / 40 (36 / 40 without the tile retry)
+    # none of these is an ASL letter (call, four, none, rock): the shipped model says unknown for most
+    ok = hands.present[:, 0]
+    pts = hands.points[:, 0][ok]
+    left = np.broadcast_to([True, False], ok.shape)[ok]
+    labels = load_builtin().predict_open(pts, left=left)
+    assert (labels == "unknown").mean() >= 0.85  # measured 0.95 of 43 hands with the 75 % model

@@ -6,7 +6,11 @@ One command, two forms (the first word ``train`` selects training; a file named 
   a pose file; MODEL a static (hand shape) or dynamic (moving sign) model file, by default the
   built-in ASL alphabet.
 * ``actionpose signs train DIR -o MODEL [--kind auto|static|dynamic] [--classifier NAME]``: DIR has
-  one folder per sign holding short clips, pose files or photos.
+  one folder per sign holding short clips, pose files or photos; a folder named ``none`` holds
+  hands that are not signs (learned, reported as ``unknown``).
+
+Every model is open-set: a hand or movement unlike its training data, or like its ``none`` class, or
+below --threshold is reported as ``unknown`` with the nearest sign and the reason.
 """
 
 from __future__ import annotations
@@ -33,23 +37,6 @@ def _poses(path: Path, args: argparse.Namespace, mode: str):
     return load_or_extract(path, args, desc=path.name)
 
 
-def _model(path: str | None):
-    """``(kind, classifier, path)`` of --model (default: the built-in ASL alphabet)."""
-    from actionpose.models.store import header_of
-    from actionpose.tasks.signs.dynamic import KIND as DYNAMIC, DynamicSignClassifier
-    from actionpose.tasks.signs.static import KIND as STATIC, StaticSignClassifier, builtin_model_path
-
-    model_path = Path(path) if path else builtin_model_path("asl_alphabet")
-    if not model_path.is_file():
-        raise InputError(model_path, "no such model file")
-    kind = header_of(model_path).get("kind")
-    if kind == STATIC:
-        return kind, StaticSignClassifier.load(model_path), model_path
-    if kind == DYNAMIC:
-        return kind, DynamicSignClassifier.load(model_path), model_path
-    raise InputError(model_path, f"not a sign model (kind {kind!r}); train one with `actionpose signs train`")
-
-
 def cmd_signs(args: argparse.Namespace) -> int:
     if args.input == "train":
         return cmd_train(args)
@@ -57,15 +44,20 @@ def cmd_signs(args: argparse.Namespace) -> int:
         raise InputError(args.dir, "unexpected second argument (did you mean `actionpose signs train DIR -o MODEL`?)")
     from actionpose.tasks.signs.dynamic import transcribe_stream
     from actionpose.tasks.signs.static import KIND as STATIC, transcribe
+    from actionpose.tasks.signs.task import load_sign_model
 
     source = Path(args.input)
     if not source.exists():
         raise InputError(source, "no such file")
-    kind, clf, model_path = _model(args.model)
+    kind, clf, model_path = load_sign_model(args.model)
     seq = _poses(source, args, "hands" if kind == STATIC else "holistic")
     if seq.num_people == 0:
         raise InputError(source, "no hands found")
-    if kind == STATIC:
+    if kind == STATIC and args.spell:
+        from actionpose.tasks.signs.fingerspell import fingerspell
+
+        events = fingerspell(clf, seq, threshold=args.threshold)
+    elif kind == STATIC:
         events = transcribe(clf, seq, threshold=args.threshold)
     else:
         events = transcribe_stream(clf, seq, threshold=args.threshold)
@@ -77,9 +69,14 @@ def cmd_signs(args: argparse.Namespace) -> int:
     print(f"{source}: {len(events)} sign(s) ({kind} model {model_path.name})")
     for e in events:
         hand = f"  {e.hand} hand" if e.hand else ""
-        print(f"  {e.start_s:7.2f}-{e.end_s:7.2f} s  {e.label:<14} {e.confidence:5.2f}{hand}")
+        why = f"  (nearest {e.meta.get('nearest')}: {e.meta.get('reason')})" if e.meta.get("reason") else ""
+        print(f"  {e.start_s:7.2f}-{e.end_s:7.2f} s  {e.label:<14} {e.confidence:5.2f}{hand}{why}")
     if events:
         print("transcript: " + " ".join(e.label for e in events))
+    if events and args.spell and kind == STATIC:
+        from actionpose.tasks.signs.fingerspell import spell
+
+        print("spelled: " + spell(events))
     return 0
 
 
@@ -161,6 +158,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="sign model file (default: the built-in ASL alphabet A-Z)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="below this confidence a sign is reported as `unknown` (default 0.5)")
+    p.add_argument("--spell", action="store_true",
+                   help="fingerspelling: one letter per hold of the hand (a repeated letter is two holds); "
+                        "static models only")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("-o", "--output", help="with `train`: the model file to write")
     p.add_argument("--kind", choices=("auto", "static", "dynamic"), default="auto",

@@ -2,7 +2,9 @@
 
 * torch models: ``weights.safetensors`` (tensors only);
 * scikit-learn pipelines: ``estimator.skops`` (skops' schema-based format), loaded with an explicit
-  allow-list of scikit-learn types, so a file can never run code.
+  allow-list of scikit-learn types, so a file can never run code; such a file may also hold
+  ``weights.safetensors`` with plain arrays beside the estimator (e.g. a sign model's open-set
+  prototypes).
 
 Nothing is ever unpickled. The header names the classes, layout, window, normalisation, feature set
 and library version, so a model file is self-describing.
@@ -59,11 +61,11 @@ class ModelFileError(InputError):
 
 def save_model(path: str | Path, header: dict[str, Any], tensors: dict[str, np.ndarray] | None = None,
                estimator: Any = None) -> Path:
-    """Write a model file atomically: ``header`` plus either torch ``tensors`` or an sklearn ``estimator``."""
+    """Write a model file atomically: ``header`` plus torch ``tensors``, an sklearn ``estimator``, or both."""
     from safetensors.numpy import save as save_tensors
 
-    if (tensors is None) == (estimator is None):
-        raise ValueError("give exactly one of tensors or estimator")
+    if tensors is None and estimator is None:
+        raise ValueError("give tensors, an estimator or both")
     header = {"format": FORMAT, "format_version": FORMAT_VERSION, **header}
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -71,7 +73,7 @@ def save_model(path: str | Path, header: dict[str, Any], tensors: dict[str, np.n
             zf.writestr(HEADER, json.dumps(header, indent=1))
             if tensors is not None:
                 zf.writestr(WEIGHTS, save_tensors({k: np.ascontiguousarray(v) for k, v in tensors.items()}))
-            else:
+            if estimator is not None:
                 import skops.io as sio
                 zf.writestr(ESTIMATOR, sio.dumps(estimator))
     return path
@@ -98,12 +100,13 @@ def load_model_file(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndar
             if header.get("format_version", 0) > FORMAT_VERSION:
                 raise ModelFileError(path, f"model file format {header['format_version']} is newer than this "
                                            f"ActionPose understands ({FORMAT_VERSION}); upgrade actionpose")
-            if WEIGHTS in names:
-                return header, _load_tensors(read_member(zf, WEIGHTS, STATE_LIMIT, path, ModelFileError), path), None
-            if ESTIMATOR in names:
-                return header, None, _load_estimator(read_member(zf, ESTIMATOR, STATE_LIMIT, path, ModelFileError),
-                                                     path)
-            raise ModelFileError(path, "the model file holds neither weights nor an estimator")
+            if WEIGHTS not in names and ESTIMATOR not in names:
+                raise ModelFileError(path, "the model file holds neither weights nor an estimator")
+            tensors = (_load_tensors(read_member(zf, WEIGHTS, STATE_LIMIT, path, ModelFileError), path)
+                       if WEIGHTS in names else None)
+            estimator = (_load_estimator(read_member(zf, ESTIMATOR, STATE_LIMIT, path, ModelFileError), path)
+                         if ESTIMATOR in names else None)
+            return header, tensors, estimator
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, OSError, ValueError) as exc:

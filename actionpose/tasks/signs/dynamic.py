@@ -1,26 +1,37 @@
 """Dynamic signs: a clip classifier on holistic landmarks, stream segmentation and transcripts.
 
-A sign clip becomes one feature row, invariant to the signer's distance and handedness:
+A sign clip becomes one feature row that does not depend on the signer's place, size, handedness,
+frame rate or how often MediaPipe lost the hands:
 
 * positions are relative to the shoulders' midpoint and divided by the shoulder width (a clip
   without a body falls back to the wrist and the hand size);
-* the dominant hand is the one that moves more (present frames x wrist path); when it is the left
-  one, the clip is mirrored (sides swapped, x negated), so every signer looks right-handed;
-* per hand and time chunk (:attr:`DynamicSignClassifier.chunks` equal parts of the clip): the mean
-  wrist position, the mean normalised hand shape (see :func:`~.normalize.normalize_hand`) and the
-  share of frames the hand is seen; plus the wrists' spread over the clip.
+* where the hand detector lost a hand, the body's wrist (pose landmark) stands in for its
+  position, so a signer whose hands are seen in a tenth of the frames is placed like one whose
+  hands are seen throughout; a time part without any view of a value gets the clip's mean;
+* the dominant hand is the one held higher (by :data:`RAISED` shoulder widths over the clip; the
+  other rests), else the one that moves more; when it is the left one, the clip is mirrored
+  (sides swapped, x negated), so every signer looks right-handed;
+* time is normalised by the clip's length: per hand and each of :attr:`DynamicSignClassifier.chunks`
+  equal parts, the mean wrist and elbow position; per hand and half, the mean normalised hand
+  shape (:func:`~.normalize.normalize_hand`); the wrists' spread and travel over the clip. No
+  feature counts frames or hand detections.
+
+Training augments every clip (:func:`augment_clip`: trimmed ends, hands dropped in random
+frames, a slight camera roll) and calibrates an open-set gate (:mod:`~.openset`) on held-out
+signers, so that :func:`transcribe_stream` says :data:`~.openset.UNKNOWN` for movements unlike
+every trained sign.
 
 A continuous stream is cut into candidate signs where hands are in view and moving
-(:func:`segment_stream`); each segment is classified and labelled :data:`~.static.UNKNOWN` below
-the confidence threshold (:func:`transcribe_stream`).
+(:func:`segment_stream`); each segment is classified and judged open-set.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import binary_closing, uniform_filter1d
@@ -28,60 +39,123 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from actionpose import __version__
-from actionpose.models.sklearn import make_sklearn_model
-from actionpose.models.store import load_estimator_file, save_model
+from actionpose.models.store import save_model
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.normalize import WRIST, hand_size, hands_of, normalize_hand
-from actionpose.tasks.signs.static import UNKNOWN, SignEvent
+from actionpose.tasks.signs.openset import Verdict, decide, fit_open_set, held_out_rows, load_gated, temper
+from actionpose.tasks.signs.static import SignEvent
 
 log = logging.getLogger(__name__)
 
 KIND = "dynamic-signs"
 
 
+#: pose landmarks of the two sides (left, right) standing in for lost hands, and the elbows
+_BODY_WRISTS, _BODY_ELBOWS = ("left_wrist", "right_wrist"), ("left_elbow", "right_elbow")
+#: body landmarks with a score below this are not used
+MIN_VISIBILITY = 0.5
+#: a hand held higher than the other by this many shoulder widths (clip mean) is the signing hand
+RAISED = 0.25
+
+
+def _body_points(seq: PoseSequence, person: int, names: tuple[str, str]) -> np.ndarray:
+    """``(T, 2, 2)`` x, y of two body landmarks (NaN where missing or barely visible, or no body)."""
+    if not all(n in seq.layout.joints for n in names):
+        return np.full((seq.num_frames, 2, 2), np.nan)
+    idx = [seq.layout.index(n) for n in names]
+    pts = seq.data[:, person, idx].astype(np.float64)
+    out = pts[..., :2].copy()
+    out[~(np.isfinite(pts[..., :2]).all(-1) & (pts[..., -1] >= MIN_VISIBILITY))] = np.nan
+    return out
+
+
 def _shoulders(seq: PoseSequence, person: int) -> tuple[np.ndarray, np.ndarray]:
     """``(T, 2)`` shoulder midpoints and ``(T,)`` widths (NaN where the body is missing)."""
-    if seq.layout.name == "holistic" or "left_shoulder" in seq.layout.joints:
-        left = seq.data[:, person, seq.layout.index("left_shoulder"), :2].astype(np.float64)
-        right = seq.data[:, person, seq.layout.index("right_shoulder"), :2].astype(np.float64)
-        return (left + right) / 2, np.linalg.norm(left - right, axis=-1)
-    nan = np.full(seq.num_frames, np.nan)
-    return np.stack([nan, nan], axis=1), nan
+    sh = _body_points(seq, person, ("left_shoulder", "right_shoulder"))
+    return sh.mean(axis=1), np.linalg.norm(sh[:, 0] - sh[:, 1], axis=-1)
 
 
-def clip_features(seq: PoseSequence, person: int = 0, chunks: int = 4) -> np.ndarray:
+def _fill(block: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Column means of ``block`` (rows: frames), ``fallback`` where a column has no value."""
+    with _quiet():
+        mean = np.nanmean(block, axis=0) if len(block) else np.full(block.shape[1], np.nan)
+    return np.where(np.isfinite(mean), mean, fallback)
+
+
+def clip_features(seq: PoseSequence, person: int = 0, chunks: int = 2) -> np.ndarray:
     """One feature row (see the module notes) of a holistic or hands clip; NaN where nothing was seen."""
     hands = hands_of(seq)
     pts = hands.points[:, person].astype(np.float64)  # (T, 2, 21, C)
     present = hands.present[:, person]  # (T, 2)
-    wrists = pts[:, :, WRIST, :2]
+    T = len(pts)
+    wrists = np.where(present[..., None], pts[:, :, WRIST, :2], np.nan)
+    body_wrists = _body_points(seq, person, _BODY_WRISTS)
+    wrists = np.where(np.isfinite(wrists), wrists, body_wrists)  # the body's wrist where the hand was lost
+    elbows = _body_points(seq, person, _BODY_ELBOWS)
     centre, width = _shoulders(seq, person)
     scale = np.nanmedian(width) if np.isfinite(width).any() else np.nan
     if not np.isfinite(scale) or scale <= 0:
         sizes = hand_size(pts)[present]
         scale = 3.0 * np.median(sizes) if len(sizes) else 1.0
-        centre = np.broadcast_to(np.nanmedian(wrists.reshape(-1, 2), axis=0) if present.any() else np.zeros(2),
+        seen = wrists.reshape(-1, 2)
+        centre = np.broadcast_to(np.nanmedian(seen, axis=0) if np.isfinite(seen).any() else np.zeros(2),
                                  centre.shape)
-    centre = np.where(np.isfinite(centre), centre, np.nanmedian(centre, axis=0) if np.isfinite(centre).any() else 0)
+    if np.isfinite(centre).any():
+        centre = np.where(np.isfinite(centre), centre, np.nanmedian(centre, axis=0))
+    else:
+        centre = np.zeros_like(centre)
     rel = (wrists - centre[:, None]) / scale  # (T, 2, 2)
-    rel[~present] = np.nan
-    path = np.nansum(np.linalg.norm(np.diff(rel, axis=0), axis=-1), axis=0) + present.mean(axis=0)
-    mirror = path[0] > path[1]
-    shape = normalize_hand(pts, left=np.broadcast_to([True, False], present.shape))  # (T, 2, 21, 2)
+    rel_elbow = (elbows - centre[:, None]) / scale
+    with _quiet():
+        path = np.nansum(np.linalg.norm(np.diff(rel, axis=0), axis=-1), axis=0)
+        height = np.nanmean(rel[..., 1], axis=0)  # (2,), image y down: smaller is higher
+    height = np.where(np.isfinite(height), height, np.inf)
+    if np.isfinite(height).any() and abs(height[0] - height[1]) > RAISED:
+        mirror = height[0] < height[1]  # the raised hand signs, the other rests
+    else:
+        mirror = path[0] > path[1]
+    shape = normalize_hand(pts, left=np.broadcast_to([True, False], present.shape)).astype(np.float64)
     shape[~present] = np.nan
     if mirror:  # the left hand leads: swap sides and mirror positions; shapes are already canonical
-        rel, shape, present = rel[:, ::-1].copy(), shape[:, ::-1].copy(), present[:, ::-1]
+        rel, rel_elbow, shape = rel[:, ::-1].copy(), rel_elbow[:, ::-1].copy(), shape[:, ::-1].copy()
         rel[..., 0] *= -1
-    per_frame = np.concatenate([rel.reshape(len(rel), -1), shape.reshape(len(shape), -1),
-                                present.astype(np.float64)], axis=1)  # (T, 4 + 84 + 2)
-    parts = []
-    for chunk in np.array_split(np.arange(len(per_frame)), chunks):
-        block = per_frame[chunk] if len(chunk) else np.full((1, per_frame.shape[1]), np.nan)
-        with np.errstate(all="ignore"), _quiet():
-            parts.append(np.nanmean(block, axis=0))
+        rel_elbow[..., 0] *= -1
+    where = np.concatenate([rel.reshape(T, -1), rel_elbow.reshape(T, -1)], axis=1)  # (T, 8)
+    shapes = shape.reshape(T, -1)  # (T, 84)
+    where_all, shape_all = _fill(where, np.full(where.shape[1], np.nan)), _fill(shapes, np.full(84, np.nan))
+    parts = [_fill(where[c], where_all) for c in np.array_split(np.arange(T), chunks)]
+    parts += [_fill(shapes[c], shape_all) for c in np.array_split(np.arange(T), 2)]
     with _quiet():
-        parts.append(np.nanstd(rel.reshape(len(rel), -1), axis=0))
+        parts.append(np.nanstd(rel.reshape(T, -1), axis=0))
+    parts.append(parts[chunks - 1][:4] - parts[0][:4])  # wrist travel, first to last part
     return np.concatenate(parts).astype(np.float32)
+
+
+def augment_clip(seq: PoseSequence, rng: np.random.Generator, trim: float = 0.15, drop: float = 0.5,
+                 max_degrees: float = 8.0) -> PoseSequence:
+    """A training variant of a clip: up to ``trim`` of its length cut at each end, each hand lost in a
+    random share (up to ``drop``) of the frames, and the image turned by up to ``max_degrees``."""
+    T = seq.num_frames
+    a = int(rng.integers(0, max(1, int(trim * T)) + 1))
+    b = T - int(rng.integers(0, max(1, int(trim * T)) + 1))
+    data = seq.data[a:b] if b - a >= 2 else seq.data
+    data = data.copy()
+    joints = seq.layout.joints
+    for side in ("left", "right"):
+        names = [i for i, n in enumerate(joints) if n.startswith(f"{side}_hand_")]
+        if names:
+            lost = rng.random(len(data)) < rng.uniform(0, drop)
+            block = data[:, :, names]
+            block[lost] = np.nan
+            block[lost, ..., -1] = 0.0
+            data[:, :, names] = block
+    angle = np.deg2rad(rng.uniform(-max_degrees, max_degrees))
+    xy = data[..., :2]
+    centre = np.nanmean(xy.reshape(-1, 2), axis=0) if np.isfinite(xy).any() else np.zeros(2)
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = xy[..., 0] - centre[0], xy[..., 1] - centre[1]
+    data[..., 0], data[..., 1] = c * x - s * y + centre[0], s * x + c * y + centre[1]
+    return PoseSequence(data, seq.layout, seq.fps, frame_size=seq.frame_size, meta=dict(seq.meta))
 
 
 class _quiet:
@@ -98,60 +172,101 @@ class _quiet:
 
 
 class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
-    """Classify whole sign clips (holistic or two-hand pose sequences).
+    """Classify whole sign clips (holistic or two-hand pose sequences), open-set.
+
+    :meth:`predict` / :meth:`predict_proba` are closed-set (calibrated probabilities);
+    :meth:`verdicts` and :func:`transcribe_stream` say :data:`~.openset.UNKNOWN` for clips unlike
+    the training data, the ``none`` class or low confidence.
 
     Parameters
     ----------
     model
         One of :data:`actionpose.models.sklearn.SKLEARN_MODELS` (missing values are imputed).
     chunks
-        Equal time parts a clip is summarised in.
+        Equal time parts a clip's positions are summarised in.
     seed
-        Random state of the model.
+        Random state of the model and of the augmentation.
+    augment
+        Augmented copies of every training clip (:func:`augment_clip`).
+    quantile
+        Share of held-out training clips (other signers where known) the distance test must accept.
     """
 
-    def __init__(self, model: str = "logreg", chunks: int = 4, seed: int = 0) -> None:
+    def __init__(self, model: str = "logreg", chunks: int = 2, seed: int = 0, augment: int = 3,
+                 quantile: float = 0.99) -> None:
         self.model = model
         self.chunks = chunks
         self.seed = seed
+        self.augment = augment
+        self.quantile = quantile
 
     def features(self, X: Sequence[PoseSequence]) -> np.ndarray:
         """``(N, F)`` rows of :func:`clip_features`."""
         return np.stack([clip_features(seq, chunks=self.chunks) for seq in X])
 
-    def fit(self, X: Sequence[PoseSequence], y: Sequence[str]) -> "DynamicSignClassifier":
-        """Learn from clips ``X`` (one sign each) and their labels."""
+    def fit(self, X: Sequence[PoseSequence], y: Sequence[str],
+            groups: Sequence[str] | None = None) -> DynamicSignClassifier:
+        """Learn from clips ``X`` (one sign each) and their labels.
+
+        ``groups`` (the signer of each clip, when known) picks the held-out clips the open-set
+        gate is calibrated on: whole signers when there are two or more, else a random quarter.
+        """
         y = np.asarray(y).astype(str)
         if len(set(y)) < 2:
             raise ValueError("need clips of at least two signs to train")
-        self.estimator_ = make_sklearn_model(self.model, seed=self.seed).fit(self.features(X), y)
+        held = held_out_rows(y, None if groups is None else np.asarray(groups).astype(str), seed=self.seed)
+        rng = np.random.default_rng(self.seed)
+        clips = list(X) + [augment_clip(seq, rng) for _ in range(self.augment) for seq in X]
+        reps = self.augment + 1
+        self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, self.features(clips), np.tile(y, reps),
+                                                   np.tile(held, reps), quantile=self.quantile)
         self.classes_ = self.estimator_.classes_
         return self
 
-    def predict_proba(self, X: Sequence[PoseSequence]) -> np.ndarray:
-        """``(N, classes)`` probabilities per clip."""
+    def _proba_and_distance(self, X: Sequence[PoseSequence]) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self)
-        return self.estimator_.predict_proba(self.features(X))
+        feats = self.features(X)
+        gate = getattr(self, "gate_", None)
+        proba = temper(self.estimator_.predict_proba(feats), gate.temperature if gate else 1.0)
+        dist = gate.distance(feats)[0] if gate is not None else np.full(len(feats), np.nan)
+        return proba, dist
+
+    def predict_proba(self, X: Sequence[PoseSequence]) -> np.ndarray:
+        """``(N, classes)`` calibrated probabilities per clip."""
+        return self._proba_and_distance(X)[0]
 
     def predict(self, X: Sequence[PoseSequence]) -> np.ndarray:
-        """The most probable sign per clip."""
+        """The most probable sign per clip (closed-set)."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
+    def verdicts(self, X: Sequence[PoseSequence], threshold: float = 0.5) -> list[Verdict]:
+        """Open-set decisions per clip: the sign or unknown, the nearest sign and why."""
+        proba, dist = self._proba_and_distance(X)
+        gate = getattr(self, "gate_", None)
+        return decide(proba, self.classes_, threshold, dist, gate.distance_threshold if gate else float("inf"))
+
+    def predict_open(self, X: Sequence[PoseSequence], threshold: float = 0.5) -> np.ndarray:
+        """Labels of :meth:`verdicts` (``unknown`` where rejected)."""
+        return np.array([v.label for v in self.verdicts(X, threshold)], dtype=str)
+
     def save(self, path: str | Path, meta: dict[str, Any] | None = None) -> Path:
-        """Write a safe model file (JSON header + skops estimator)."""
+        """Write a safe model file (JSON header + skops estimator + open-set arrays)."""
         check_is_fitted(self)
         header = {"kind": KIND, "classes": [str(c) for c in self.classes_], "layout": "holistic",
-                  "normalisation": "shoulder-centred, / shoulder width, dominant hand to the right",
+                  "normalisation": "shoulder-centred, / shoulder width, dominant hand to the right, body wrist "
+                                   "for lost hands", "openset": self.gate_.to_header(),
                   "params": self.get_params(), "library_version": __version__, "meta": meta or {}}
-        return save_model(path, header, estimator=self.estimator_)
+        return save_model(path, header, tensors=self.gate_.to_tensors(), estimator=self.estimator_)
 
     @classmethod
-    def load(cls, path: str | Path) -> "DynamicSignClassifier":
+    def load(cls, path: str | Path) -> DynamicSignClassifier:
         """Read a file written by :meth:`save` (:class:`ModelFileError` if it is another kind)."""
-        header, estimator = load_estimator_file(path, KIND, "dynamic sign model")
-        clf = cls(**header.get("params", {}))
+        header, estimator, gate = load_gated(path, KIND, "dynamic sign model")
+        clf = cls(**{k: v for k, v in header.get("params", {}).items() if k in cls().get_params()})
         clf.estimator_ = estimator
         clf.classes_ = estimator.classes_
+        if gate is not None:
+            clf.gate_ = gate
         clf.meta_ = header.get("meta", {})
         return clf
 
@@ -204,20 +319,18 @@ def segment_stream(seq: PoseSequence, person: int = 0, energy_threshold: float =
 
 def transcribe_stream(clf: DynamicSignClassifier, seq: PoseSequence, person: int = 0, threshold: float = 0.5,
                       **segment_options: float) -> list[SignEvent]:
-    """Segment ``seq`` (:func:`segment_stream`) and name each segment, :data:`UNKNOWN` below ``threshold``."""
+    """Segment ``seq`` (:func:`segment_stream`) and judge each segment open-set (unknown below ``threshold``,
+    unlike the training data, or the none class; ``meta`` holds the nearest sign and the reason)."""
     segments = segment_stream(seq, person=person, **segment_options)
     if not segments:
         return []
-    proba = clf.predict_proba([seq.slice_frames(s.start, s.stop) for s in segments])
+    verdicts = clf.verdicts([seq.slice_frames(s.start, s.stop) for s in segments], threshold=threshold)
     times = seq.timestamps if seq.timestamps is not None else np.arange(seq.num_frames) / seq.fps
     dt = 1.0 / seq.fps if seq.fps else 0.0
-    events = []
-    for seg, p in zip(segments, proba):
-        best = int(p.argmax())
-        label = str(clf.classes_[best]) if p[best] >= threshold else UNKNOWN
-        events.append(SignEvent(float(times[seg.start]), float(times[seg.stop - 1] + dt), label, float(p[best]),
-                                meta={"best": str(clf.classes_[best])}))
-    return events
+    return [SignEvent(float(times[seg.start]), float(times[seg.stop - 1] + dt), v.label, v.confidence,
+                      meta={"nearest": v.nearest, "reason": v.reason, "distance": v.distance})
+            for seg, v in zip(segments, verdicts)]
 
 
-__all__ = ["DynamicSignClassifier", "Segment", "clip_features", "segment_stream", "transcribe_stream"]
+__all__ = ["DynamicSignClassifier", "Segment", "augment_clip", "clip_features", "segment_stream",
+           "transcribe_stream"]

@@ -6,8 +6,8 @@ Videos go through :func:`actionpose.pipeline.extract_poses` with ``mode="hands"`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -16,27 +16,27 @@ ones train the same model. The estimator is a scikit-learn pipeline from
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from actionpose import __version__
-from actionpose.models.sklearn import make_sklearn_model
-from actionpose.models.store import load_estimator_file, save_model
+from actionpose.models.store import save_model
 from actionpose.skeleton.sequence import PoseSequence
-from actionpose.tasks.signs.normalize import SIDES, hands_of, normalize_hand
+from actionpose.tasks.signs.normalize import SIDES, WRIST, hands_of, normalize_hand
+from actionpose.tasks.signs.openset import UNKNOWN, Verdict, decide, fit_open_set, held_out_rows, load_gated, temper
 
 log = logging.getLogger(__name__)
 
 KIND = "static-signs"
 #: built-in models shipped under ``actionpose/tasks/signs/models``
 BUILTIN_MODELS = {"asl_alphabet": "asl_alphabet.apm"}
-UNKNOWN = "unknown"
 
 
 def builtin_model_path(name: str = "asl_alphabet") -> Path:
@@ -68,67 +68,130 @@ def hand_features(hands: np.ndarray, left: bool | np.ndarray = False, features: 
     return np.concatenate(parts, axis=1)
 
 
+def augment_hands(hands: np.ndarray, copies: int = 1, max_degrees: float = 15.0, aspect: float = 0.1,
+                  seed: int = 0) -> np.ndarray:
+    """``(N * copies, 21, C)`` copies of raw hands turned in the image plane (up to ``max_degrees``) and
+    stretched in x against y (up to ``aspect``: another camera's pixel shape or a tilted palm)."""
+    rng = np.random.default_rng(seed)
+    hands = np.asarray(hands, dtype=np.float64)
+    out = []
+    for _ in range(copies):
+        angle = np.deg2rad(rng.uniform(-max_degrees, max_degrees, len(hands)))
+        stretch = np.exp(rng.uniform(-aspect, aspect, len(hands)))
+        xy = hands[..., :2] - hands[:, WRIST:WRIST + 1, :2]
+        c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
+        x, y = xy[..., 0] * stretch[:, None], xy[..., 1]
+        moved = hands.copy()
+        moved[..., 0] = c * x - s * y + hands[:, WRIST:WRIST + 1, 0]
+        moved[..., 1] = s * x + c * y + hands[:, WRIST:WRIST + 1, 1]
+        out.append(moved)
+    return np.concatenate(out).astype(np.float32) if out else hands[:0].astype(np.float32)
+
+
 class StaticSignClassifier(ClassifierMixin, BaseEstimator):
-    """Classify single hand shapes (fingerspelled letters, static gestures).
+    """Classify single hand shapes (fingerspelled letters, static gestures), open-set.
+
+    :meth:`predict` and :meth:`predict_proba` are closed-set (the best of the trained classes, with
+    calibrated probabilities); :meth:`verdicts` and :func:`transcribe` say :data:`UNKNOWN` for
+    hands unlike the training data, the ``none`` class, or low confidence (see
+    :mod:`~actionpose.tasks.signs.openset`).
 
     Parameters
     ----------
     model
-        One of :data:`actionpose.models.sklearn.SKLEARN_MODELS`; ``"logreg"`` (default) is small
-        and gives calibrated-looking probabilities for the unknown threshold.
+        One of :data:`actionpose.models.sklearn.SKLEARN_MODELS`; ``"logreg"`` (default) is small.
     features
         One of :data:`FEATURE_SETS` (see :func:`hand_features`).
     seed
         Random state of the model.
+    augment
+        Extra turned and stretched copies of every training hand (:func:`augment_hands`).
+    quantile
+        Share of held-out training hands the distance test must accept.
     """
 
-    def __init__(self, model: str = "logreg", features: str = "xy+dist", seed: int = 0) -> None:
+    def __init__(self, model: str = "logreg", features: str = "xy+dist", seed: int = 0, augment: int = 1,
+                 quantile: float = 0.99) -> None:
         self.model = model
         self.features = features
         self.seed = seed
+        self.augment = augment
+        self.quantile = quantile
 
-    def fit(self, X: np.ndarray, y: Sequence[str], left: bool | np.ndarray = False) -> "StaticSignClassifier":
-        """Learn from ``(N, 21, C)`` raw hands ``X`` with labels ``y``; ``left`` marks left hands."""
-        feats = hand_features(X, left, self.features)
+    def fit(self, X: np.ndarray, y: Sequence[str], left: bool | np.ndarray = False,
+            groups: Sequence[str] | None = None) -> StaticSignClassifier:
+        """Learn from ``(N, 21, C)`` raw hands ``X`` with labels ``y``; ``left`` marks left hands.
+
+        The open-set gate is calibrated on held-out hands: whole ``groups`` (signers, recordings)
+        when two or more are given, else the last quarter of each class (rows are taken to be in
+        recording order). A class named ``none`` is learned as "a hand, not a sign".
+        """
+        X = np.asarray(X)
         y = np.asarray(y).astype(str)
+        left = np.broadcast_to(np.asarray(left, dtype=bool), (len(X),))
+        groups_arr = None if groups is None else np.asarray(groups).astype(str)
+        held = held_out_rows(y, groups_arr, in_order=True, seed=self.seed)
+        if self.augment:
+            X = np.concatenate([X, augment_hands(X, self.augment, seed=self.seed)])
+            y, left, held = (np.tile(y, self.augment + 1), np.tile(left, self.augment + 1),
+                             np.tile(held, self.augment + 1))
+        feats = hand_features(X, left, self.features)
         keep = np.isfinite(feats).all(axis=1)
         if keep.sum() < 2 or len(set(y[keep])) < 2:
             raise ValueError("need at least two present hands of two classes to train")
         if not keep.all():
             log.info("training without %d missing or degenerate hands", int((~keep).sum()))
-        self.estimator_ = make_sklearn_model(self.model, seed=self.seed).fit(feats[keep], y[keep])
+        self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, feats[keep], y[keep], held[keep],
+                                                   quantile=self.quantile)
         self.classes_ = self.estimator_.classes_
         return self
 
-    def predict_proba(self, X: np.ndarray, left: bool | np.ndarray = False) -> np.ndarray:
-        """``(N, classes)``; rows of missing hands are NaN."""
+    def _proba_and_distance(self, X: np.ndarray, left: bool | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self)
         feats = hand_features(X, left, self.features)
         out = np.full((len(feats), len(self.classes_)), np.nan)
+        dist = np.full(len(feats), np.nan)
         ok = np.isfinite(feats).all(axis=1)
         if ok.any():
-            out[ok] = self.estimator_.predict_proba(feats[ok])
-        return out
+            gate = getattr(self, "gate_", None)
+            out[ok] = temper(self.estimator_.predict_proba(feats[ok]), gate.temperature if gate else 1.0)
+            if gate is not None:
+                dist[ok] = gate.distance(feats[ok])[0]
+        return out, dist
+
+    def predict_proba(self, X: np.ndarray, left: bool | np.ndarray = False) -> np.ndarray:
+        """``(N, classes)`` calibrated probabilities; rows of missing hands are NaN."""
+        return self._proba_and_distance(X, left)[0]
 
     def predict(self, X: np.ndarray, left: bool | np.ndarray = False) -> np.ndarray:
-        """The most probable class per hand (:data:`UNKNOWN` for a missing hand)."""
+        """The most probable class per hand, closed-set (:data:`UNKNOWN` only for a missing hand)."""
         proba = self.predict_proba(X, left)
         ok = np.isfinite(proba).all(axis=1)
         labels = np.full(len(proba), UNKNOWN, dtype=object)
         labels[ok] = self.classes_[proba[ok].argmax(axis=1)]
         return labels.astype(str)
 
+    def verdicts(self, X: np.ndarray, left: bool | np.ndarray = False, threshold: float = 0.5) -> list[Verdict]:
+        """Open-set decisions per hand: the sign or :data:`UNKNOWN`, the nearest sign and why."""
+        proba, dist = self._proba_and_distance(X, left)
+        gate = getattr(self, "gate_", None)
+        return decide(proba, self.classes_, threshold, dist, gate.distance_threshold if gate else float("inf"))
+
+    def predict_open(self, X: np.ndarray, left: bool | np.ndarray = False, threshold: float = 0.5) -> np.ndarray:
+        """Labels of :meth:`verdicts` (:data:`UNKNOWN` where rejected)."""
+        return np.array([v.label for v in self.verdicts(X, left, threshold)], dtype=str)
+
     def save(self, path: str | Path, meta: dict[str, Any] | None = None) -> Path:
-        """Write a safe model file (JSON header + skops estimator)."""
+        """Write a safe model file (JSON header + skops estimator + open-set arrays)."""
         check_is_fitted(self)
         header = {"kind": KIND, "classes": [str(c) for c in self.classes_], "layout": "hand21",
                   "normalisation": "wrist-centred, / wrist-middle_mcp (x, y), left hands mirrored",
-                  "features": self.features,
+                  "features": self.features, "openset": self.gate_.to_header(),
                   "params": self.get_params(), "library_version": __version__, "meta": meta or {}}
-        return save_model(path, header, estimator=self.estimator_)
+        return save_model(path, header, tensors=self.gate_.to_tensors(), estimator=self.estimator_)
 
     @classmethod
-    def load(cls, path: str | Path) -> "StaticSignClassifier":
+    def load(cls, path: str | Path) -> StaticSignClassifier:
         """Read a file written by :meth:`save`.
 
         Raises
@@ -136,10 +199,13 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
         ModelFileError
             If the file is not a static-sign model.
         """
-        header, estimator = load_estimator_file(path, KIND, "static sign model")
-        clf = cls(**header.get("params", {}))
+        header, estimator, gate = load_gated(path, KIND, "static sign model")
+        params = {k: v for k, v in header.get("params", {}).items() if k in cls().get_params()}
+        clf = cls(**params)
         clf.estimator_ = estimator
         clf.classes_ = estimator.classes_
+        if gate is not None:
+            clf.gate_ = gate
         clf.meta_ = header.get("meta", {})
         return clf
 
@@ -151,12 +217,18 @@ def load_builtin(name: str = "asl_alphabet") -> StaticSignClassifier:
 
 @dataclass
 class FrameSigns:
-    """Per-frame hand-shape predictions of one person: the more confident of the two hands."""
+    """Per-frame open-set hand-shape decisions of one person: the better of the two hands.
+
+    ``labels`` are signs or :data:`UNKNOWN` (also where no hand is seen: ``confidence`` 0 there);
+    ``nearest`` the most probable sign and ``reasons`` why a frame is unknown.
+    """
 
     times: np.ndarray
     labels: np.ndarray
     confidence: np.ndarray
     side: np.ndarray
+    nearest: np.ndarray | None = None
+    reasons: np.ndarray | None = None
 
 
 @dataclass
@@ -171,40 +243,51 @@ class SignEvent:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form (``nearest``: the most probable sign; ``reason``: why it is unknown, else empty)."""
         return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "label": self.label,
-                "confidence": round(float(self.confidence), 4), "hand": self.hand}
+                "confidence": round(float(self.confidence), 4), "hand": self.hand,
+                "nearest": str(self.meta.get("nearest", self.label)), "reason": str(self.meta.get("reason", ""))}
 
 
-def frame_signs(clf: StaticSignClassifier, seq: PoseSequence, person: int = 0) -> FrameSigns:
-    """Classify both hands of ``person`` (slot index) in every frame and keep the more confident one."""
+def frame_signs(clf: StaticSignClassifier, seq: PoseSequence, person: int = 0, threshold: float = 0.5) -> FrameSigns:
+    """Judge both hands of ``person`` (slot index) in every frame; keep an accepted hand over a rejected
+    one, then the more confident."""
     hands = hands_of(seq)
     pts = hands.points[:, person]  # (T, 2, 21, C)
     T = len(pts)
-    proba = clf.predict_proba(pts.reshape(T * 2, 21, pts.shape[-1]), left=np.tile([True, False], T))
-    proba = proba.reshape(T, 2, -1)
-    proba[~hands.present[:, person]] = np.nan
-    best = np.where(np.isnan(proba).all(axis=-1), -1.0, np.nan_to_num(proba, nan=-1.0).max(axis=-1))  # (T, 2)
-    side = best.argmax(axis=1)
-    conf = best[np.arange(T), side]
+    verdicts = clf.verdicts(pts.reshape(T * 2, 21, pts.shape[-1]), left=np.tile([True, False], T),
+                            threshold=threshold)
     labels = np.full(T, UNKNOWN, dtype=object)
-    found = conf >= 0
-    labels[found] = clf.classes_[np.nan_to_num(proba[np.arange(T), side], nan=-1.0).argmax(axis=-1)[found]]
+    nearest = np.full(T, "", dtype=object)
+    reasons = np.full(T, "no hand", dtype=object)
+    conf, side = np.zeros(T), np.full(T, "", dtype=object)
+    for t in range(T):
+        seen = [(v, s) for s, v in enumerate(verdicts[2 * t:2 * t + 2]) if hands.present[t, person, s]]
+        if not seen:
+            continue
+        v, s = max(seen, key=lambda vs: (vs[0].label != UNKNOWN, vs[0].confidence))
+        labels[t], nearest[t], reasons[t], conf[t], side[t] = v.label, v.nearest, v.reason, v.confidence, SIDES[s]
     times = seq.timestamps if seq.timestamps is not None else np.arange(T) / seq.fps
-    return FrameSigns(times=np.asarray(times, float), labels=labels.astype(str),
-                      confidence=np.where(found, conf, 0.0), side=np.where(found, np.asarray(SIDES)[side], ""))
+    return FrameSigns(times=np.asarray(times, float), labels=labels.astype(str), confidence=conf,
+                      side=side.astype(str), nearest=nearest.astype(str), reasons=reasons.astype(str))
+
+
+def _most_common(values: np.ndarray) -> str:
+    values = [str(v) for v in values if str(v)]
+    return max(set(values), key=values.count) if values else ""
 
 
 def transcribe(clf: StaticSignClassifier, seq: PoseSequence, person: int = 0, threshold: float = 0.5,
                min_duration_s: float = 0.2) -> list[SignEvent]:
-    """A transcript of held hand shapes: runs of one confident label lasting at least ``min_duration_s``.
+    """A transcript of held hand shapes: runs of one label lasting at least ``min_duration_s``.
 
-    Frames below ``threshold`` count as :data:`UNKNOWN`; an unknown run is reported (as
-    ``"unknown"``) only when a hand is visible throughout it. A single image gives one event.
+    Frames the open-set test rejects (or below ``threshold``) count as :data:`UNKNOWN`; an unknown
+    run is reported (as ``"unknown"``, with its nearest sign and the reason) only when a hand is
+    visible throughout it. A single image gives one event.
     """
-    fs = frame_signs(clf, seq, person)
-    labels = np.where(fs.confidence >= threshold, fs.labels, UNKNOWN)
-    visible = fs.confidence > 0
+    fs = frame_signs(clf, seq, person, threshold)
+    labels = fs.labels
+    visible = fs.reasons != "no hand"
     events: list[SignEvent] = []
     dt = 1.0 / seq.fps if seq.fps else 0.0
     start = 0
@@ -214,12 +297,13 @@ def transcribe(clf: StaticSignClassifier, seq: PoseSequence, person: int = 0, th
         run = slice(start, i)
         duration = fs.times[i - 1] - fs.times[start] + dt
         if visible[start] and (duration >= min_duration_s or len(labels) == 1):
-            sides = fs.side[run]
             events.append(SignEvent(float(fs.times[start]), float(fs.times[i - 1] + dt), str(labels[start]),
-                                    float(fs.confidence[run].mean()), hand=max(set(sides), key=list(sides).count)))
+                                    float(fs.confidence[run].mean()), hand=_most_common(fs.side[run]),
+                                    meta={"nearest": _most_common(fs.nearest[run]),
+                                          "reason": _most_common(fs.reasons[run])}))
         start = i
     return events
 
 
 __all__ = ["BUILTIN_MODELS", "FEATURE_SETS", "UNKNOWN", "FrameSigns", "SignEvent", "StaticSignClassifier",
-           "builtin_model_path", "frame_signs", "hand_features", "load_builtin", "transcribe"]
+           "augment_hands", "builtin_model_path", "frame_signs", "hand_features", "load_builtin", "transcribe"]

@@ -28,11 +28,16 @@ class SignsConfig:
     model
         A sign model file (static or dynamic); None: the built-in ASL alphabet.
     threshold
-        Signs less confident than this are reported as ``unknown``.
+        Signs less confident than this are reported as ``unknown`` (so are hands unlike the
+        model's training data and its ``none`` class: every sign model is open-set).
+    spell
+        Static models: one letter per hold of the hand (fingerspelling, see
+        :mod:`~actionpose.tasks.signs.fingerspell`) instead of runs of one label.
     """
 
     model: str | None = None
     threshold: float = 0.5
+    spell: bool = False
 
 
 def load_sign_model(path: str | Path | None) -> tuple[str, Any, Path]:
@@ -78,7 +83,9 @@ class SignsResult(TaskResult):
         return sorted(self.signs)
 
     def task_events(self) -> list[TaskEvent]:
-        out = [TaskEvent("sign", person, e.start_s, e.end_s, e.label, e.confidence, details={"hand": e.hand})
+        out = [TaskEvent("sign", person, e.start_s, e.end_s, e.label, e.confidence,
+                         details={"hand": e.hand, "nearest": e.meta.get("nearest", e.label),
+                                  "reason": e.meta.get("reason", "")})
                for person, events in self.signs.items() for e in events]
         return sorted(out, key=lambda e: e.time_s)
 
@@ -108,8 +115,14 @@ def analyze(seq: PoseSequence, config: SignsConfig) -> SignsResult:
     kind, clf, model_path = load_sign_model(config.model)
     signs = {}
     for slot, tid in enumerate(seq.track_ids):
-        events = (transcribe(clf, seq, person=slot, threshold=config.threshold) if kind == STATIC
-                  else transcribe_stream(clf, seq, person=slot, threshold=config.threshold))
+        if kind == STATIC and config.spell:
+            from actionpose.tasks.signs.fingerspell import fingerspell
+
+            events = fingerspell(clf, seq, person=slot, threshold=config.threshold)
+        elif kind == STATIC:
+            events = transcribe(clf, seq, person=slot, threshold=config.threshold)
+        else:
+            events = transcribe_stream(clf, seq, person=slot, threshold=config.threshold)
         if events:
             signs[int(tid)] = events
     return SignsResult(signs=signs, kind=kind, model=str(model_path), source=source)
