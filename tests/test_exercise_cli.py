@@ -14,7 +14,8 @@ from cli_helpers import assert_one_line_error, run
 
 REP_KEYS = {"number", "start_s", "bottom_s", "end_s", "duration_s", "tempo", "complete", "reason", "rom", "rom_deg",
             "depth", "asymmetry", "view", "faults", "not_assessed", "feedback", "frames"}
-FAULT_KEYS = {"id", "message", "value", "threshold", "direction", "unit", "why", "share", "source"}
+FAULT_KEYS = {"id", "message", "value", "threshold", "direction", "unit", "why", "share", "source", "phase", "start_s",
+              "end_s", "duration_s", "standard"}
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,8 @@ def _print_report(report, source: str) -> None:
             print(f"  {label}  {rep.start_s:6.2f}-{rep.end_s:6.2f} s  {tempo}  depth "
                   f"{_fmt(rep.depth, '.2f')} {units.get('depth', '')}  ROM {_fmt(rep.rom_deg, '.0f')} "
                   f"{units.get('rom_deg', '')}{extra}  [{rep.view}]  {rep.feedback}")
+            for f in rep.faults:
+                print(f"      {f.id}: {f.measured()}" + (f" [{f.standard}]" if f.standard else ""))
     if not report.people:
         print(f"{source}: no person seen long enough")
 

@@ -40,7 +40,7 @@ def cmd_gait(args: argparse.Namespace) -> int:
     for r in reports:
         if classifier is not None and r.view.view == "side":
             r.classification = classifier.opinion(r)
-        if is_walk(r):  # a track that never completed a gait cycle raises no gait alert
+        if is_walk(r):  # a track that is not a walk (premise.py) raises no gait alert
             alerts.extend(gait_alerts(r, rules, source=str(source)))
     if args.alert_jsonl or args.alert_db or args.alert_webhook:
         with open_alert_manager(args, str(source), echo=False) as manager:
@@ -53,6 +53,8 @@ def cmd_gait(args: argparse.Namespace) -> int:
         return 0
     for r in reports:
         print(format_table(r, [a for a in alerts if a.person == r.person]))
+        if not is_walk(r):
+            print(f"person {r.person}: {r.walk.get('premise')}: no gait rules judged, no gait alerts")
     for path in written:
         print(f"wrote {path}")
     return 0

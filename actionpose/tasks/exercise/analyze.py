@@ -105,7 +105,8 @@ def _nan_to_none(value: float) -> float | None:
 def _rep(a: TrackAnalysis, span: RepSpan, number: int | None, learned: LearnedFaults | None) -> Rep:
     d, t = a.d, a.seq.timestamps
     view = rep_view(a.tm.side_view, span)
-    faults, skipped = rep_faults(d, {**a.rule_values(), "signal": a.smoothed("signal")}, span, view, a.half)
+    faults, skipped = rep_faults(d, {**a.rule_values(), "signal": a.smoothed("signal")}, span, view, a.half,
+                                 fps=a.seq.fps, times=t)
     if learned is not None and span.end > span.start:
         extra = learned.rep_fault(a.seq, a.track, span)
         if extra is not None:

@@ -57,8 +57,10 @@ MEASURE_TYPES = {
 }
 #: how the left and right values of a measure with sides are combined
 SIDES = ("auto", "mean", "min", "max", "left", "right", "front", "back", "diff")
-#: how a rule reduces a measure over a rep
-AGGREGATES = ("peak", "min", "max", "mean", "median", "start", "end")
+#: how a rule reduces a measure over a rep (``sustained``: beyond the threshold long enough, see :class:`Rule`)
+AGGREGATES = ("peak", "min", "max", "mean", "median", "start", "end", "sustained")
+#: the phases of a rep a sustained rule can be judged in (``rep``: each of the three)
+PHASES = ("rep", "descent", "bottom", "ascent")
 #: which camera views a rule can be judged from
 VIEWS = ("any", "side", "front")
 KINDS = ("reps", "hold")
@@ -147,6 +149,11 @@ class Rule:
     it comes from. ``view`` restricts the rule to reps seen from the side or the front (a rule that
     cannot be judged from the camera's view is reported as not assessed, never as a fault). For a
     hold (plank) the rule is judged frame by frame and ``at`` is not used.
+
+    With ``at: sustained`` the fault is an *excursion*: the measure is beyond the threshold for at least
+    ``min_s`` seconds in a row, or for at least ``min_share`` of the frames of one phase (``descent``: rest to
+    the peak zone, ``bottom``: inside the peak zone, ``ascent``: back to rest); ``phase`` limits it to one of
+    them (default ``rep``: any). A single noisy frame never makes a fault; a brief sag during the push does.
     """
 
     id: str
@@ -156,6 +163,9 @@ class Rule:
     message: str
     why: str = ""
     view: str = "any"
+    min_s: float = 0.2
+    min_share: float = 0.5
+    phase: str = "rep"
 
 
 @dataclass(frozen=True)
@@ -314,7 +324,8 @@ class _Parser:
     def rule(self, i: int, value: Any, known: set[str]) -> Rule:
         where = f"rules[{i}]"
         spec = dict(self.mapping(value, where))
-        unknown = set(spec) - {"id", "measure", "at", "above", "below", "message", "why", "view"}
+        unknown = set(spec) - {"id", "measure", "at", "above", "below", "message", "why", "view", "min_s",
+                               "min_share", "phase"}
         if unknown:
             raise self.fail(f"{where} has unknown key(s) {sorted(unknown)}")
         rid = self.text(spec.get("id"), f"{where}.id")
@@ -328,8 +339,15 @@ class _Parser:
         if view not in VIEWS:
             raise self.fail(f"rule {rid!r}: view must be one of {', '.join(VIEWS)}, got {view!r}")
         zone = self.zone({k: spec[k] for k in ("above", "below") if k in spec}, f"rule {rid!r}")
+        phase = spec.get("phase", "rep")
+        if phase not in PHASES:
+            raise self.fail(f"rule {rid!r}: phase must be one of {', '.join(PHASES)}, got {phase!r}")
+        min_s = self.number(spec.get("min_s", 0.2), f"rule {rid!r}.min_s")
+        min_share = self.number(spec.get("min_share", 0.5), f"rule {rid!r}.min_share")
+        if min_s < 0 or not 0 < min_share <= 1:
+            raise self.fail(f"rule {rid!r}: min_s must be >= 0 and min_share in (0, 1]")
         return Rule(rid, measure, at, zone, self.text(spec.get("message"), f"rule {rid!r}.message"),
-                    str(spec.get("why", "")).strip(), view)
+                    str(spec.get("why", "")).strip(), view, min_s, min_share, phase)
 
     def definition(self, doc: Any, base: Path | None, origin: str) -> ExerciseDefinition:
         doc = self.mapping(doc, "the document")
@@ -485,6 +503,7 @@ def get_definition(spec: str | Path | ExerciseDefinition) -> ExerciseDefinition:
     return builtin_definition(text)
 
 
-__all__ = ["AGGREGATES", "ALIASES", "Condition", "ExerciseDefinition", "KINDS", "MEASURE_TYPES", "Measure", "Rule",
+__all__ = ["AGGREGATES", "ALIASES", "Condition", "ExerciseDefinition", "KINDS", "MEASURE_TYPES", "Measure", "PHASES",
+           "Rule",
            "SIDES", "Timing", "VIEWS", "Zone", "builtin_definition", "builtin_definitions", "builtin_names",
            "get_definition", "load_definition_file", "parse_definition"]

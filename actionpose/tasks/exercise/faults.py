@@ -1,7 +1,9 @@
 """Form faults: the definition's explained rules, and optionally a learned model, applied per rep or hold.
 
 A rule reduces one measure over the rep (its value at the bottom, its minimum, ...) and fires when
-the value crosses the rule's threshold. A rule that needs a view the camera does not give (knee
+the value crosses the rule's threshold. A ``sustained`` rule fires on an excursion instead
+(:func:`excursion`): beyond the threshold for a minimum time, or for a minimum share of one phase of
+the rep (descent, bottom, ascent), and reports when it happened and how far it went. A rule that needs a view the camera does not give (knee
 travel judged from the front), or whose measure is missing, is *not assessed* -- never a fault.
 
 Learned faults (:class:`LearnedFaults`) run an :class:`~actionpose.models.classifier.ActionClassifier`
@@ -37,8 +39,81 @@ def fault_of(rule: Rule, value: float, unit: str, share: float | None = None) ->
                  direction=rule.zone.direction, unit=unit, why=rule.why, share=share)
 
 
+def rep_phases(signal: np.ndarray, span: RepSpan, half: int, near: float = 0.1) -> dict[str, slice]:
+    """Frames of the three phases of a rep: ``bottom`` is the stretch around the rep's extreme where the
+    signal stays within ``near`` of the rep's range of it (at least ``half`` frames each side), ``descent``
+    the frames before it and ``ascent`` the frames after it."""
+    part = signal[span.start: span.end + 1]
+    lo = hi = span.bottom
+    if np.isfinite(part).sum() >= 2 and np.isfinite(signal[span.bottom]):
+        tol = near * float(np.nanmax(part) - np.nanmin(part))
+        with np.errstate(invalid="ignore"):
+            close = np.abs(signal - signal[span.bottom]) <= tol
+        while lo - 1 > span.start and close[lo - 1]:
+            lo -= 1
+        while hi + 1 < span.end and close[hi + 1]:
+            hi += 1
+    lo, hi = min(lo, max(span.start, span.bottom - half)), max(hi, min(span.end, span.bottom + half))
+    return {"descent": slice(span.start, lo), "bottom": slice(lo, hi + 1), "ascent": slice(hi + 1, span.end + 1)}
+
+
+@dataclass
+class Excursion:
+    """The longest stretch of one phase beyond a rule's threshold."""
+
+    phase: str
+    start: int
+    stop: int
+    worst: float
+    share: float
+
+
+def _longest_run(bad: np.ndarray) -> tuple[int, int]:
+    best, start = (0, 0), None
+    for i, b in enumerate(np.append(bad, False)):
+        if b and start is None:
+            start = i
+        elif not b and start is not None:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
+
+
+def excursion(rule: Rule, values: np.ndarray, phases: dict[str, slice], fps: float) -> Excursion | None:
+    """The sustained excursion of ``rule`` in a rep, or None.
+
+    In each phase the rule judges (all three for ``phase: rep``), the frames beyond the threshold are found;
+    the phase counts when their longest run lasts ``min_s`` or they make ``min_share`` of the phase's frames
+    with a value. Of the phases that count, the one with the longest run is reported, with the furthest value
+    beyond the threshold in it.
+    """
+    found = None
+    min_frames = max(2, int(round(rule.min_s * fps)))
+    for name, frames in phases.items():
+        if rule.phase not in ("rep", name):
+            continue
+        v = values[frames]
+        judged = np.isfinite(v)
+        if judged.sum() < 2:
+            continue
+        bad = judged & rule.zone.holds(v)
+        a, b = _longest_run(bad)
+        share = float(bad.sum() / judged.sum())
+        long_enough = b - a >= min_frames
+        most_of_phase = share >= rule.min_share and bad.sum() >= max(2, min_frames // 2)
+        if b - a == 0 or not (long_enough or most_of_phase):
+            continue
+        part = v[a:b]
+        worst = float(np.max(part) if rule.zone.direction == "above" else np.min(part))
+        if found is None or b - a > found.stop - found.start:
+            found = Excursion(name, frames.start + a, frames.start + b, worst, share)
+    return found
+
+
 def rep_faults(definition: ExerciseDefinition, values: dict[str, np.ndarray], span: RepSpan, view: str,
-               half: int) -> tuple[list[Fault], list[str]]:
+               half: int, fps: float = 30.0, times: np.ndarray | None = None,
+               standard: str | None = None) -> tuple[list[Fault], list[str]]:
     """Faults of one rep, and the ids of the rules that could not be assessed.
 
     Parameters
@@ -49,14 +124,38 @@ def rep_faults(definition: ExerciseDefinition, values: dict[str, np.ndarray], sp
         The rep's camera view (``side``, ``front`` or ``unknown``).
     half
         Frames on each side of the bottom whose median is the value "at the bottom".
+    fps, times
+        Frame rate and per-frame seconds (default ``frame / fps``), for sustained rules.
+    standard
+        The standard's name, recorded on every fault.
     """
     faults, skipped = [], []
+    phases = None
+    t = times if times is not None else np.arange(len(values["signal"])) / fps
     for rule in definition.rules:
+        unit = definition.measure(rule.measure).unit
+        if rule.at == "sustained":
+            v = values[rule.measure]
+            if not _applies(rule, view) or not np.isfinite(v[span.start: span.end + 1]).any():
+                skipped.append(rule.id)
+                continue
+            phases = phases or rep_phases(values["signal"], span, half)
+            ex = excursion(rule, v, phases, fps)
+            if ex is not None:
+                end = min(ex.stop, len(t) - 1)
+                f = fault_of(rule, ex.worst, unit, share=round(ex.share, 3))
+                f.phase, f.start_s, f.end_s = ex.phase, float(t[ex.start]), float(t[end])
+                f.duration_s = float((ex.stop - ex.start) / fps)
+                f.standard = standard
+                faults.append(f)
+            continue
         value = reduce(values[rule.measure], span, rule.at, half)
         if not _applies(rule, view) or not np.isfinite(value):
             skipped.append(rule.id)
         elif rule.zone.contains(value):
-            faults.append(fault_of(rule, value, definition.measure(rule.measure).unit))
+            f = fault_of(rule, value, unit)
+            f.standard = standard
+            faults.append(f)
     return faults, skipped
 
 
@@ -139,4 +238,5 @@ class LearnedFaults:
                      source="learned")
 
 
-__all__ = ["LearnedFaults", "fault_of", "feedback", "hold_faults", "rep_faults"]
+__all__ = ["Excursion", "LearnedFaults", "excursion", "fault_of", "feedback", "hold_faults", "rep_faults",
+           "rep_phases"]

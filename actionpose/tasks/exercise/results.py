@@ -36,6 +36,27 @@ class Fault:
     why: str = ""
     share: float | None = None
     source: str = "rule"
+    phase: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    duration_s: float | None = None
+    standard: str | None = None
+
+    def measured(self) -> str:
+        """The measured value beside the verdict, e.g. ``-27 deg (limit -15), on the way up for 0.60 s``."""
+        if self.value is None:
+            return ""
+        unit = {"deg": " deg", "prob": ""}.get(self.unit, f" {self.unit}" if self.unit else "")
+        spec = ".0f" if self.unit == "deg" else ".2f"
+        text = f"{self.value:{spec}}{unit}"
+        if self.threshold is not None:
+            text += f" (limit {self.threshold:{spec}})"
+        if self.phase is not None:
+            where = {"descent": "on the way down", "bottom": "at the bottom", "ascent": "on the way up"}
+            text += f", {where.get(self.phase, self.phase)}"
+            if self.duration_s is not None:
+                text += f" for {self.duration_s:.2f} s"
+        return text
 
 
 @dataclass

@@ -241,7 +241,7 @@ def poses_to_array(poses: list[Pose], origin: tuple[float, float] = (320.0, 420.
 def synthetic_sequence(exercise: str, reps: list[float] | None = None, phase: np.ndarray | None = None,
                        fps: float = 30.0, noise_px: float = 0.0, dropouts: list[tuple[int, int]] | None = None,
                        seed: int = 0, origin: tuple[float, float] = (320.0, 420.0), height_px: float = 300.0,
-                       track_id: int = 0, **pose_options: float) -> PoseSequence:
+                       track_id: int = 0, **pose_options: float | np.ndarray) -> PoseSequence:
     """One person doing ``exercise``.
 
     Parameters
@@ -253,11 +253,12 @@ def synthetic_sequence(exercise: str, reps: list[float] | None = None, phase: np
     dropouts
         ``(start, stop)`` frame ranges where the person is not detected (NaN, score 0).
     pose_options
-        Fault parameters of the exercise's pose function (:data:`POSES`).
+        Fault parameters of the exercise's pose function (:data:`POSES`): one value, or one per frame.
     """
     p = phase if phase is not None else phase_curve(reps if reps is not None else [1, 1, 1], fps)
     pose = POSES[exercise]
-    data = poses_to_array([pose(float(v), **pose_options) for v in p], origin, height_px)
+    per_frame = [{k: float(o[i]) if np.ndim(o) else o for k, o in pose_options.items()} for i in range(len(p))]
+    data = poses_to_array([pose(float(v), **kw) for v, kw in zip(p, per_frame)], origin, height_px)
     rng = np.random.default_rng(seed)
     if noise_px:
         data[..., :2] += rng.normal(0, noise_px, data[..., :2].shape).astype(np.float32)

@@ -20,6 +20,7 @@ from actionpose.tasks.gait.angles import angle_curves
 from actionpose.tasks.gait.events import detect_events
 from actionpose.tasks.gait.norms import NormativeBand, load_band
 from actionpose.tasks.gait.parameters import spatiotemporal, valid_strides
+from actionpose.tasks.gait.premise import walk_evidence, walk_premise
 from actionpose.tasks.gait.results import HEEL_STRIKE, TOE_OFF, GaitReport, QualityFlag
 from actionpose.tasks.gait.trajectories import LEG_JOINTS, LegTrajectories, leg_trajectories
 from actionpose.tasks.gait.view import VIEWS, detect_view
@@ -180,6 +181,8 @@ def analyze_person(seq: PoseSequence, column: int, config: GaitConfig | None = N
         report.angles = angle_curves(traj, strides, direction)
         _angle_parameters(report, band or load_band("knee_flexion", config.norm_condition))
     report.quality = _quality(traj, report, config, part.present[:, column])
+    report.walk = walk_evidence(report, traj.points)
+    report.walk["premise"] = walk_premise(report) or "a walk"
     return report
 
 

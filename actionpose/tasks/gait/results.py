@@ -233,6 +233,8 @@ class GaitReport:
         A classifier's second opinion (label, probabilities, model) when one was applied.
     methods
         Which published methods produced the events and parameters.
+    walk
+        The evidence that this is a walk (:func:`actionpose.tasks.gait.premise.walk_evidence`).
     """
 
     person: int
@@ -248,6 +250,7 @@ class GaitReport:
     norm: dict[str, Any] | None = None
     classification: dict[str, Any] | None = None
     methods: dict[str, str] = field(default_factory=dict)
+    walk: dict[str, Any] = field(default_factory=dict)
 
     def event_times(self, foot: str, kind: str) -> np.ndarray:
         """Sorted times (s) of one foot's events of one kind."""
@@ -276,6 +279,7 @@ class GaitReport:
             "quality": [asdict(q) for q in self.quality],
             "classification": self.classification,
             "methods": self.methods,
+            "walk": self.walk,
         }
 
 

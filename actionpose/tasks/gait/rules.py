@@ -37,6 +37,7 @@ import yaml
 from actionpose.alerts.types import SEVERITIES, Alert
 from actionpose.errors import InputError
 from actionpose.tasks.base import TaskEvent
+from actionpose.tasks.gait.premise import is_walk
 from actionpose.tasks.gait.results import GaitParameters, GaitReport
 
 #: two-sided summaries a rule may name besides the GaitParameters fields
@@ -183,8 +184,11 @@ def rule_findings(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES)
     -------
     Events of kind ``"gait_rule"`` timed at the end of the analysed walk; ``details`` hold the rule, the
     metric, its value, the reference range and unit, and the analysis's quality flags. When the analysis
-    doubts its own numbers, a warning becomes ``info`` and says why.
+    doubts its own numbers, a warning becomes ``info`` and says why. A report that is not a walk
+    (:func:`~actionpose.tasks.gait.premise.is_walk`) breaks no rule: gait rules only judge walks.
     """
+    if not is_walk(report):
+        return []
     flags = [q.code for q in report.quality]
     doubts = [f for f in flags if f in UNCERTAIN]
     time_s = round(report.start_s + report.duration_s, 3)
@@ -228,7 +232,7 @@ def gait_alerts(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES, p
     findings = rule_findings(report, rules)
     if person is not None:
         findings = [replace(f, person=int(person)) for f in findings]
-    return result_alerts(GaitResult([report], findings, source=str(source)))
+    return result_alerts(GaitResult(reports=[report], findings=findings, source=str(source), applies=is_walk(report)))
 
 
 __all__ = ["DEFAULT_RULES", "DERIVED_METRICS", "GaitRule", "gait_alerts", "load_rules", "rule_findings", "rules_from_data",

@@ -1,7 +1,8 @@
 """The ``gait`` task: gait reports of the people who walk, and rule findings that raise gait alerts.
 
-The premise is a walk: a person counts as walking when their gait cycles gave a cadence (a few steps before
-a fall, a push-up or a sit-to-stand do not). Without one the result does not apply and raises nothing.
+The premise is a walk (:mod:`actionpose.tasks.gait.premise`): enough valid strides, a confident view, an
+upright trunk and feet that take turns (a few steps before a fall, a push-up or a sit-to-stand are not a walk).
+Without one the result does not apply and raises nothing; only the people who walk are reported.
 """
 
 from __future__ import annotations
@@ -13,13 +14,9 @@ from actionpose.errors import InputError
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.base import TaskEvent, TaskResult, register_task
 from actionpose.tasks.gait.analysis import GaitConfig, analyze_gait
+from actionpose.tasks.gait.premise import is_walk, walk_premise
 from actionpose.tasks.gait.results import GaitReport
 from actionpose.tasks.gait.rules import DEFAULT_RULES, load_rules, rule_findings
-
-
-def is_walk(report: GaitReport) -> bool:
-    """Whether ``report`` shows a walk: events and a cadence from complete gait cycles."""
-    return bool(report.events) and report.parameters.cadence_spm is not None
 
 
 @dataclass
@@ -68,6 +65,7 @@ def analyze(seq: PoseSequence, config: GaitConfig) -> GaitResult:
         return GaitResult(source=source, applies=False, reason=exc.problem)
     walks = [r for r in reports if is_walk(r)]
     if not walks:
-        return GaitResult(source=source, applies=False, reason="no walking found (no complete gait cycle)")
+        reasons = sorted({walk_premise(r) for r in reports})
+        return GaitResult(source=source, applies=False, reason="; ".join(reasons) or "no walking found")
     rules = load_rules(config.rules) if config.rules else list(DEFAULT_RULES)
     return GaitResult(reports=walks, findings=[f for r in walks for f in rule_findings(r, rules)], source=source)
