@@ -132,7 +132,8 @@ def test_analyze_folder_then_resume_then_other_tasks(cli, data_dir: Path, tmp_pa
     done = ["pushup.mp4", "sub/gmdcsa_fall.mp4", "sub/urfall.mp4"]
     assert (rows.loc[done, "status"] == "done").all()
     assert rows.loc[done, "frames"].tolist() == [61, 128, 160]
-    assert {"falls.falls", "gait.view", "reps.exercise"} <= set(summary.columns)
+    assert {"falls.falls", "gait.applies", "reps.exercise"} <= set(summary.columns)
+    assert not rows.loc["pushup.mp4", "gait.applies"]       # a push-up is no walk: gait stays silent
     for name in done:
         base = out / Path(name).with_suffix("")
         doc = json.loads(Path(f"{base}.analysis.json").read_text())
