@@ -738,6 +738,7 @@ class FallDetector:
         """The learned opinion says this confirmed fall is not one: the person is lying, no event."""
         ev = status.event
         log.info("person %d: fall at %.2f s dropped, learned score %.2f", ev.person, ev.impact_s, ev.learned_score)
+        ev.confirmed_s = None  # not a fall: earlier statuses holding this event never read as an alarm
         track.event = None
         track.state = FallState.LYING
         status.state, status.event = FallState.LYING, None
