@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from fall_scenes import scene, sequence
 
 from actionpose.tasks.falls import FallConfig, FallDetector, FallState, detect_falls
 from actionpose.tasks.falls.learned import FEATURES, MODEL_PATH, FallScore, load_fall_score, trail_features
-from fall_scenes import scene, sequence
 
 FALL = [("lying", 0.6, 3.0)]
 
