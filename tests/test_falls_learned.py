@@ -55,6 +55,7 @@ def test_a_rule_fall_carries_the_learned_score_and_is_kept():
     assert ev.learned_score is not None and ev.learned_score > 0.5
     assert ev.confidence == pytest.approx(ev.rule_score)   # the second opinion vetoes; it does not blend
     assert "learned_score" in ev.to_dict()
+    assert result.task_events()[0].details["learned_score"] == pytest.approx(ev.learned_score, abs=1e-3)
 
 
 def test_a_candidate_the_model_is_sure_is_not_a_fall_is_vetoed():

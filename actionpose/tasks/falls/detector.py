@@ -814,7 +814,9 @@ class FallResult(TaskResult):
                                  f"person {e.person} fell{where} at {e.impact_s:.1f} s {after}",
                                  alert="fall" if e.confirmed else None, alert_s=e.confirmed_s, point=e.point,
                                  details={"start_s": round(e.start_s, 3), "impact_s": round(e.impact_s, 3),
-                                          "got_up": e.got_up, "start_level": e.start_level}))
+                                          "got_up": e.got_up, "start_level": e.start_level,
+                                          "learned_score": None if e.learned_score is None
+                                          else round(e.learned_score, 3)}))
         return out
 
     def summary(self) -> dict[str, Any]:
