@@ -37,9 +37,28 @@ from actionpose.datasets.urfall import urfall_segments  # noqa: E402
 from actionpose.pipeline import ExtractOptions  # noqa: E402
 from actionpose.pose.mediapipe.lowlight import darken_video  # noqa: E402
 from actionpose.sample_data import find_data_dir  # noqa: E402
-from actionpose.tasks.falls import detect_falls  # noqa: E402
-from actionpose.tasks.falls.data import evaluate_clip, fall_intervals, labelled_clips  # noqa: E402
+from actionpose.tasks.falls import FallConfig, detect_falls  # noqa: E402
+from actionpose.tasks.falls.data import evaluate_clip as _evaluate_clip  # noqa: E402
+from actionpose.tasks.falls.data import fall_intervals, labelled_clips  # noqa: E402
 from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls  # noqa: E402
+
+#: per scored clip (by id): rule-confirmed falls the learned second opinion vetoed (default detector vs rules only)
+VETOED: dict[int, int] = {}
+RULES_ONLY = FallConfig(second_opinion=False)
+
+
+def evaluate_clip(name: str, seq, segments) -> FallClip:
+    """The default detector's clip (second opinion on), noting how many rule-confirmed falls it vetoed."""
+    clip = _evaluate_clip(name, seq, segments)
+    VETOED[id(clip)] = len(detect_falls(seq, RULES_ONLY).events) - len(clip.events)
+    return clip
+
+
+def unlabelled(name: str, seq, falls=()) -> FallClip:
+    """A clip scored against ``falls`` intervals (none: fall-free), with the veto count noted."""
+    clip = FallClip(name, float(seq.timestamps[-1] + 1 / seq.fps), list(falls), detect_falls(seq).events)
+    VETOED[id(clip)] = len(detect_falls(seq, RULES_ONLY).events) - len(clip.events)
+    return clip
 
 
 def darken(src: Path, dst: Path, scale: float = 0.25, noise: float = 3.0) -> Path:
@@ -59,7 +78,8 @@ def source_row(name: str, clips: list[FallClip], note: str = "") -> dict:
             "false_alarms": r.false_alarms, "precision": r.precision if r.detected or r.falls else None,
             "recall": r.recall if r.falls else None, "f1": r.f1 if r.falls else None,
             "non_fall_min": r.non_fall_hours * 60, "fa_per_hour": r.false_alarms_per_hour,
-            "latency_s": r.latency_median_s, "impact_to_alert_s": r.impact_to_alert_median_s, "note": note}
+            "latency_s": r.latency_median_s, "impact_to_alert_s": r.impact_to_alert_median_s, "note": note,
+            "vetoed": sum(VETOED.get(id(c), 0) for c in clips)}
 
 
 def clip_rows(source: str, clips: list[FallClip]) -> list[dict]:
@@ -67,10 +87,12 @@ def clip_rows(source: str, clips: list[FallClip]) -> list[dict]:
     for clip in clips:
         r = evaluate_falls([clip])
         ev = [e for e in clip.events if e.confirmed]
+        learned = [e.learned_score for e in ev if e.learned_score is not None]
         rows.append({"source": source, "clip": clip.name, "falls": len(clip.falls), "caught": r.true_positives,
                      "false_alarms": r.false_alarms, "non_fall_s": r.non_fall_hours * 3600,
                      "latency_s": r.latency_median_s, "impact_to_alert_s": r.impact_to_alert_median_s,
-                     "start_level": ",".join(e.start_level for e in ev)})
+                     "start_level": ",".join(e.start_level for e in ev),
+                     "learned": min(learned) if learned else None, "vetoed": VETOED.get(id(clip), 0)})
     return rows
 
 
@@ -103,8 +125,7 @@ def main() -> None:
     ur_video = data / "falls" / "urfall" / "fall-01-cam0.mp4"
     ur_seq = cached(args.cache, "", ur_video, ExtractOptions(crop=(320, 0, 320, 240)))
     segs = urfall_segments(data / "falls" / "urfall" / "labels" / "urfall-cam0-falls.csv")["fall-01"]
-    ur = [FallClip("fall-01 (RGB half)", float(ur_seq.timestamps[-1] + 1 / ur_seq.fps), fall_intervals(segs),
-                   detect_falls(ur_seq).events)]
+    ur = [unlabelled("fall-01 (RGB half)", ur_seq, fall_intervals(segs))]
     sources.append(source_row("UR Fall fall-01", ur))
     per_clip += clip_rows("UR Fall", ur)
 
@@ -121,25 +142,26 @@ def main() -> None:
         video = data / rel
         if video.is_file():
             seq = cached(args.cache, "", video)
-            negatives.append(FallClip(rel, float(seq.timestamps[-1] + 1 / seq.fps), [], detect_falls(seq).events))
+            negatives.append(unlabelled(rel, seq))
     adl = [c for c in gmd_scored + dark + dark_plain if not c.falls]
     sources.append(source_row("Fall-free: 7 other real clips + GMDCSA24 ADL (plain, dark, dark without gain)",
                               negatives + adl))
     per_clip += clip_rows("fall-free", negatives)
 
     print("| source | clips | falls caught | false alarms | precision | recall | F1 | non-fall min | "
-          "false alarms / h | median latency from fall start / impact (s) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "false alarms / h | median latency from fall start / impact (s) | vetoed by the learned score |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in sources:
         print(f"| {r['source']} | {r['clips']} | {r['caught']}/{r['falls']} | {r['false_alarms']} | "
               f"{fmt(r['precision'])} | {fmt(r['recall'])} | {fmt(r['f1'])} | {r['non_fall_min']:.1f} | "
-              f"{fmt(r['fa_per_hour'], 1)} | {fmt(r['latency_s'])} / {fmt(r['impact_to_alert_s'])} |")
+              f"{fmt(r['fa_per_hour'], 1)} | {fmt(r['latency_s'])} / {fmt(r['impact_to_alert_s'])} | {r['vetoed']} |")
     print("\n| source | clip | falls | caught | false alarms | non-fall s | latency from fall start (s) | "
-          "impact to alert (s) | start level |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "impact to alert (s) | start level | lowest learned score | vetoed |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in per_clip:
         print(f"| {r['source']} | {r['clip']} | {r['falls']} | {r['caught']} | {r['false_alarms']} | "
-              f"{r['non_fall_s']:.1f} | {fmt(r['latency_s'])} | {fmt(r['impact_to_alert_s'])} | {r['start_level']} |")
+              f"{r['non_fall_s']:.1f} | {fmt(r['latency_s'])} | {fmt(r['impact_to_alert_s'])} | {r['start_level']} | "
+              f"{fmt(r['learned'])} | {r['vetoed']} |")
     if args.json:
         args.json.write_text(json.dumps({"sources": sources, "per_clip": per_clip}, indent=1, default=float))
 

@@ -127,6 +127,17 @@ def test_config_file_changes_thresholds(fall_file, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["events"] == []
 
 
+def test_config_file_turns_the_learned_second_opinion_off(fall_file, tmp_path, capsys):
+    cfg = tmp_path / "rules_only.yaml"
+    cfg.write_text("second_opinion: false\n")
+    assert main(["falls", str(fall_file), "--json"]) == 0
+    (on,) = json.loads(capsys.readouterr().out)["events"]
+    assert main(["falls", str(fall_file), "--json", "--config", str(cfg)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["config"]["second_opinion"] is False and on["learned_score"] > 0.5
+    assert [e["learned_score"] for e in doc["events"]] == [None]
+
+
 @pytest.mark.parametrize("argv, needle", [
     (["falls", "missing.npz"], "missing.npz"),
     (["falls", "{fall}", "--ignore-zone", "bed:1,2 3"], "bed:1,2 3"),

@@ -72,6 +72,7 @@ def load_config_file(path: str | Path, cls):
     if unknown:
         raise InputError(path, f"unknown setting(s) {unknown}; known: {sorted(names)}")
     try:
-        return cls(**{k: float(v) for k, v in data.items()})
+        return cls(**{k: v if isinstance(v, bool) and isinstance(names[k].default, bool) else float(v)
+                      for k, v in data.items()})
     except (TypeError, ValueError) as exc:
         raise InputError(path, f"settings must be numbers ({exc})") from None

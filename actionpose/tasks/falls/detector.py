@@ -67,6 +67,7 @@ from actionpose.alerts.types import Observation
 from actionpose.skeleton.layouts import KeypointLayout, get_layout
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.base import TaskEvent, TaskResult
+from actionpose.tasks.falls.learned import WINDOW_S, FallScore, load_fall_score, trail_features
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +153,12 @@ class FallConfig:
         is about 0.25 H high, a bed 0.3 H, a care bed up to 0.4 H.
     support_rest_s
         Time constant of the resting level learned while lying.
+    second_opinion
+        Ask the shipped learned fall score (:mod:`.learned`, see its ``MODEL_CARD.md``) about every fall the
+        rules confirm: the event carries its score as ``learned_score``, and a fall it is confidently not
+        (score under the model's ``veto_below``) is dropped; falls from a raised level (bed, sofa), outside
+        its training data, are only scored. It never adds a fall. Ignored when a user
+        ``classifier`` is given; ``False`` turns it off.
     """
 
     min_score: float = 0.3
@@ -171,6 +178,7 @@ class FallConfig:
     evidence_s: float = 0.4
     support_drop: float = 0.15
     support_rest_s: float = 1.0
+    second_opinion: bool = True
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -189,7 +197,7 @@ class FallEvent:
         and when the event ended (got up, lost, or the end of the input).
     confidence
         0-1: the rule score (how fast, how low, how still), blended with the learned score when a
-        classifier is given.
+        user classifier is given (the shipped second opinion only vetoes; it does not change it).
     got_up
         Whether the person got up again before the end.
     peak_velocity
@@ -201,7 +209,8 @@ class FallEvent:
     point
         Image position (hip centre) at the impact, for ignore zones.
     rule_score, learned_score
-        The two parts of the confidence (learned None without a classifier).
+        The rule score and the learned one: a user classifier's, else the shipped second opinion's
+        (:mod:`.learned`; None when ``FallConfig.second_opinion`` is off).
     start_level
         ``"upright"`` (standing or seated) or ``"raised"``: the person was lying or resting on something
         raised (a bed, a sofa) and dropped from it.
@@ -346,6 +355,9 @@ class _Track:
         self.drop_frames = 0
         self.support_frames = 0
         self.support_below = 0
+        # (t, height, descent, torso_angle, motion) over the learned score's window
+        self.trail: deque[tuple[float, float, float, float, float]] = deque()
+        self.blend = False  # confidence = mean of rule and learned score (a user classifier), else the rule's
 
     # ------------------------------------------------------------ scale
     def _body_height(self, torso_now: float, t: float) -> float:
@@ -436,6 +448,9 @@ class _Track:
                 self.floor_y = foot if self.floor_y is None else 0.8 * self.floor_y + 0.2 * foot
         self.last_t = t
         self.last_height = height
+        self.trail.append((t, height, descent, angle, motion))
+        while self.trail[0][0] <= t - WINDOW_S:
+            self.trail.popleft()
         return FallStatus(self.person, t, self.state, height, descent, angle, aspect, motion, point, self.event)
 
     def _kinematics(self, t: float, f: _Frame, H: float) -> tuple[float, float, float]:
@@ -585,7 +600,8 @@ class _Track:
             ev.got_up = got_up
             if ev.confirmed:
                 ev.rule_score = _rule_score(ev, self.cfg)
-                ev.confidence = ev.rule_score if ev.learned_score is None else 0.5 * (ev.rule_score + ev.learned_score)
+                blend = ev.learned_score is not None and self.blend
+                ev.confidence = 0.5 * (ev.rule_score + ev.learned_score) if blend else ev.rule_score
         self.event = None
 
     def _missing(self, t: float) -> FallStatus:
@@ -646,6 +662,8 @@ class FallDetector:
         self._keep = int(classifier.window) if classifier is not None else 0
         if classifier is not None and fall_label not in list(classifier.classes_):
             raise ValueError(f"classifier has no class {fall_label!r} (classes: {list(classifier.classes_)})")
+        self.score_model: FallScore | None = load_fall_score() if classifier is None and \
+            self.config.second_opinion else None
 
     def _frames(self, poses: np.ndarray) -> list[_Frame]:
         xy = poses[..., :2].astype(np.float64)
@@ -684,6 +702,7 @@ class FallDetector:
             track = self._tracks.get(pid)
             if track is None:
                 track = self._tracks[pid] = _Track(pid, self.config)
+                track.blend = self.classifier is not None
             seen.add(pid)
             status = track.update(time_s, frames[i], poses[i] if self._keep else None, self._keep)
             self._after(track, status)
@@ -704,13 +723,25 @@ class FallDetector:
                 ev.learned_score = self._learned(track)
                 ev.confidence = 0.5 * (ev.rule_score + ev.learned_score)
                 if ev.learned_score < self.min_learned:
-                    log.info("person %d: fall at %.2f s dropped, learned score %.2f", ev.person, ev.impact_s,
-                             ev.learned_score)
-                    track.event = None
-                    track.state = FallState.LYING
-                    status.state, status.event = FallState.LYING, None
+                    self._drop(track, status)
+                    return
+            elif self.score_model is not None:
+                x = trail_features(np.array(track.trail), status.time_s, self.config.still_motion)
+                ev.learned_score = self.score_model.score(x)
+                # trained on falls from standing: a drop from a bed or sofa is only scored, never vetoed
+                if ev.start_level == "upright" and ev.learned_score < self.score_model.veto_below:
+                    self._drop(track, status)
                     return
             self.events.append(ev)
+
+    def _drop(self, track: _Track, status: FallStatus) -> None:
+        """The learned opinion says this confirmed fall is not one: the person is lying, no event."""
+        ev = status.event
+        log.info("person %d: fall at %.2f s dropped, learned score %.2f", ev.person, ev.impact_s, ev.learned_score)
+        ev.confirmed_s = None  # not a fall: earlier statuses holding this event never read as an alarm
+        track.event = None
+        track.state = FallState.LYING
+        status.state, status.event = FallState.LYING, None
 
     def _learned(self, track: _Track) -> float:
         poses = np.stack(list(track.poses))[:, None]
@@ -783,7 +814,9 @@ class FallResult(TaskResult):
                                  f"person {e.person} fell{where} at {e.impact_s:.1f} s {after}",
                                  alert="fall" if e.confirmed else None, alert_s=e.confirmed_s, point=e.point,
                                  details={"start_s": round(e.start_s, 3), "impact_s": round(e.impact_s, 3),
-                                          "got_up": e.got_up, "start_level": e.start_level}))
+                                          "got_up": e.got_up, "start_level": e.start_level,
+                                          "learned_score": None if e.learned_score is None
+                                          else round(e.learned_score, 3)}))
         return out
 
     def summary(self) -> dict[str, Any]:
