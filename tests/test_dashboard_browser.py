@@ -146,6 +146,16 @@ def _click_button(browser, text: str) -> None:
     button.click()
 
 
+#: the looped clip of the live test: 15 fps, 9 s, its fall confirmed about 5 s in
+LIVE_CLIP = "falls/gmdcsa24/Subject_2/Fall/13.mp4"
+
+
+def _body(browser) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.TAG_NAME, "body").text
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_train_save_and_analyze_with_the_saved_model(dashboard: str, browser, tmp_path: Path) -> None:
@@ -201,3 +211,57 @@ def test_train_save_and_analyze_with_the_saved_model(dashboard: str, browser, tm
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "Traceback" not in body and "Something went wrong" not in body
     assert "Clip verdict: squat" in body.replace("*", ""), body[-2000:]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_live_monitor_alert_appears_without_reload_and_a_killed_worker_restarts(dashboard: str, browser, data_file,
+                                                                                 tmp_path: Path) -> None:
+    import json
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from actionpose.alerts.sinks import read_alerts
+
+    clip = data_file(LIVE_CLIP)
+    data = tmp_path / "data"
+    browser.get(f"{dashboard}/live")
+    WebDriverWait(browser, 90).until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='Name']")))
+    browser.find_element(By.CSS_SELECTOR, "input[aria-label='Name']").send_keys("ward 3")
+    browser.find_element(By.CSS_SELECTOR, "input[aria-label='Source']").send_keys(str(clip))
+    browser.find_element(By.XPATH, "//*[contains(text(), 'Loop a video file')]").click()
+    browser.find_element(By.XPATH, "//button[.//*[contains(text(), 'Add and start')]]").click()
+    # the fall alert appears by itself (the page is never reloaded): seen within 5 s of its creation
+    deadline, seen_at = time.monotonic() + 150, None
+    while time.monotonic() < deadline:
+        if "fell and is down" in _body(browser):
+            seen_at = time.time()
+            break
+        time.sleep(0.2)
+    assert seen_at is not None, "no live fall alert on the page within 150 s:\n" + _body(browser)[-2000:]
+    alerts = read_alerts(data / "alerts.sqlite")
+    fall = alerts[alerts["kind"] == "fall"].iloc[0]
+    assert fall["severity"] == "critical" and fall["source"] == "ward 3"
+    from datetime import datetime
+
+    delay = seen_at - datetime.fromisoformat(fall["created"]).timestamp()
+    assert delay < 5.0, f"the alert showed {delay:.1f} s after it was raised"
+    assert "1 critical" in _body(browser)
+    browser.find_element(By.XPATH, "//button[.//*[text()='Acknowledge']]").click()
+    WebDriverWait(browser, 20).until(lambda d: "0 critical" in _body(d))
+    assert "fell and is down" not in _body(browser)
+    # kill the worker: the supervisor restarts it and the page says so
+    status = json.loads((data / "monitors.state" / "ward_3.status.json").read_text())
+    os.kill(status["pid"], signal.SIGKILL)
+    WebDriverWait(browser, 120).until(lambda d: "restarts 1" in _body(d) and "running" in _body(d))
+    new = json.loads((data / "monitors.state" / "ward_3.status.json").read_text())
+    assert new["pid"] != status["pid"] and new["restarts"] == 1
+    shot = tmp_path / "live-screenshot.png"
+    browser.save_screenshot(str(shot))
+    shutil.copyfile(shot, Path("/tmp/dashboard-live-screenshot.png"))
+    text = _body(browser)
+    assert "Traceback" not in text and "Something went wrong" not in text
+    print(f"\nlive fall alert on the page {delay:.1f} s after it was raised; worker {status['pid']} killed, "
+          f"restarted as {new['pid']}; screenshot /tmp/dashboard-live-screenshot.png")

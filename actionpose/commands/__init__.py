@@ -6,7 +6,7 @@ import argparse
 import importlib
 
 #: modules under ``actionpose.commands`` whose ``add_parser(subparsers)`` adds their commands, in help order
-COMMAND_MODULES = ("poses", "models", "falls", "gait", "exercise", "signs", "dashboard", "batch")
+COMMAND_MODULES = ("poses", "models", "falls", "gait", "exercise", "signs", "monitor", "dashboard", "batch")
 
 
 def add_command_parsers(sub: argparse._SubParsersAction) -> None:

@@ -1,5 +1,5 @@
 """The dashboard's entry script (``streamlit run``; started by ``actionpose dashboard``): sign-in when a
-password is set or the server is reachable beyond this machine, then the Analyze, Train and Alerts pages."""
+password is set or the server is reachable beyond this machine, then the Analyze, Train, Live and Alerts pages."""
 
 from __future__ import annotations
 
@@ -74,6 +74,7 @@ def main() -> None:
         page = st.navigation([
             st.Page(PAGES / "analyze.py", title="Analyze", icon=":material/movie:", default=True),
             st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
+            st.Page(PAGES / "live.py", title="Live", icon=":material/videocam:"),
             st.Page(PAGES / "alerts.py", title="Alerts", icon=":material/notifications:"),
         ])
         page.run()

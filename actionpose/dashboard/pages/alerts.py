@@ -39,13 +39,15 @@ def _filters(alerts: pd.DataFrame) -> pd.DataFrame:
 
 def _log() -> None:
     ws, config = feedback.workspace(), feedback.config()
-    db = ws.alert_db(config.alert_db)
-    st.caption(f"Alert log: {db}")
-    if not db.is_file():
-        st.info("No alerts yet. Fall and gait alerts of analysed clips land here, and so do those of "
-                "`actionpose watch --alert-db` when the log is pointed at its database (settings below).")
+    dbs = list(dict.fromkeys([ws.alert_db(), ws.alert_db(config.alert_db)]))  # the own log, always, + another
+    st.caption("Alert log: " + " + ".join(str(d) for d in dbs))
+    dbs = [d for d in dbs if d.is_file()]
+    if not dbs:
+        st.info("No alerts yet. Fall and gait alerts of analysed clips and of the Live page's monitors land "
+                "here, and so do those of `actionpose watch --alert-db` when that database is added (settings "
+                "below).")
         return
-    alerts = read_alerts(db)
+    alerts = pd.concat([read_alerts(d) for d in dbs], ignore_index=True).drop_duplicates("id")
     acks = ws.acknowledged()
     alerts["acknowledged"] = alerts["id"].isin(acks)
     open_count = int((~alerts["acknowledged"]).sum())
@@ -85,7 +87,8 @@ def _settings() -> None:
         timeout = st.number_input("Timeout per request (s)", 0.5, 60.0, float(config.webhook_timeout_s), 0.5)
         on_analyze = st.checkbox("Also send the alerts of analysed clips to the webhook",
                                  value=config.webhook_on_analyze)
-        db = st.text_input("Alert log database (empty: the dashboard's own)", value=config.alert_db or "",
+        db = st.text_input("Also show this alert database (the dashboard's own is always shown)",
+                           value=config.alert_db or "",
                            help="e.g. the file given to `actionpose watch --alert-db`")
         saved = st.form_submit_button("Save settings")
     if saved:
