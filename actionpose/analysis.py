@@ -73,7 +73,8 @@ class Analysis:
         return analysis_alerts(self.results.values(), self.source, clip_id, zones)
 
     def to_dict(self) -> dict[str, Any]:
-        tasks = {name: {"task": name, "error": self.errors[name]} if name in self.errors else self.results[name].to_dict()
+        tasks = {name: {"task": name, "error": self.errors[name]} if name in self.errors
+                 else self.results[name].to_dict()
                  for name in self.tasks}
         return {"source": self.source, "frames": self.frames, "fps": self.fps, "people": self.people,
                 "layout": self.layout, "tasks": tasks}

@@ -11,7 +11,8 @@ import contextlib
 import logging
 import os
 import sys
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from actionpose import __version__
 from actionpose.commands import add_command_parsers

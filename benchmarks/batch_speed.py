@@ -18,12 +18,11 @@ The machine is shared and noisy: read the medians and ratios, not single runs.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import tempfile
 import time
 from pathlib import Path
-
-import multiprocessing
 
 from actionpose.inputs import find_videos
 from actionpose.sample_data import find_data_dir

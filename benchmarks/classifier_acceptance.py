@@ -13,10 +13,11 @@ import time
 
 import numpy as np
 
-from actionpose.datasets import (load_body25_static, load_form_correction, load_holistic_signs, load_thingx)
+from actionpose.datasets import load_body25_static, load_form_correction, load_holistic_signs, load_thingx
 from actionpose.models.classifier import ActionClassifier
 from actionpose.sample_data import find_data_dir
 from actionpose.train.crossval import cross_validate
+
 
 #: per task: loader, classifier settings, folds (None = leave one group out), restrict to trained labels
 def tasks(data):
@@ -59,7 +60,8 @@ def main() -> int:
         one_signer_to_others(all_tasks["signs, leave one signer out"][0], model)
         for name, (clips, settings, folds, restrict) in all_tasks.items():
             start = time.perf_counter()
-            cv = cross_validate(lambda: ActionClassifier(model=model, **settings), clips, folds, restrict)
+            make = lambda model=model, settings=settings: ActionClassifier(model=model, **settings)
+            cv = cross_validate(make, clips, folds, restrict)
             split = "leave-one-group-out" if folds is None else f"{folds}-fold by group"
             print(f"  {name:<28} {split:<20} accuracy {cv.report.accuracy:.3f}  macro-F1 {cv.report.macro_f1:.3f}"
                   f"  ({cv.report.n} windows, {time.perf_counter() - start:.0f} s)")

@@ -25,9 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
@@ -39,8 +38,13 @@ from actionpose.models.classifier import ActionClassifier
 from actionpose.sample_data import find_data_dir
 from actionpose.tasks.exercise import TerminalStateClassifier, analyze, pick_exercise
 from actionpose.tasks.exercise.definitions import ExerciseDefinition, Zone, builtin_definition, parse_definition
-from actionpose.tasks.exercise.evaluation import (label_reps, near_duplicate_groups, pixel_clips, rule_window_labels,
-                                                  stream)
+from actionpose.tasks.exercise.evaluation import (
+    label_reps,
+    near_duplicate_groups,
+    pixel_clips,
+    rule_window_labels,
+    stream,
+)
 from actionpose.tasks.exercise.learned import embed
 from actionpose.train.crossval import cross_validate
 from actionpose.train.windows import make_windows
@@ -120,7 +124,8 @@ def fault_rules_and_models(data: Path, models: list[str]) -> None:
             print(f"      sensitivity only (not shipped): {rule_id} at {value:g}: accuracy "
                   f"{accuracy_score(ws.y, alt):.3f}  macro-F1 {alt_f1:.3f}")
         for model in models:
-            cv = cross_validate(lambda: ActionClassifier(model=model, window=WINDOW, stride=STRIDE), clips, folds)
+            cv = cross_validate(lambda model=model: ActionClassifier(model=model, window=WINDOW, stride=STRIDE), clips,
+                                folds)
             print(f"    learned {model:<7} accuracy {cv.report.accuracy:.3f}  macro-F1 {cv.report.macro_f1:.3f}  "
                   f"({len(cv.y_true)} windows; per fold {[round(a, 2) for a in cv.fold_accuracy]})")
 

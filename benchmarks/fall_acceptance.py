@@ -28,10 +28,9 @@ from actionpose.datasets import load_thingx
 from actionpose.datasets.urfall import urfall_segments
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.sample_data import find_data_dir
-
+from actionpose.tasks.falls import detect_falls
 from actionpose.tasks.falls.data import evaluate_clip, fall_intervals, labelled_clips
 from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls
-from actionpose.tasks.falls import detect_falls
 
 OTHER_CLIPS = ("clips/stgcn/ta_chi.mp4", "clips/stgcn/clean_and_jerk.mp4", "clips/basketball_structuralize.mp4",
                "clips/two_people_demo_skeleton.mp4", "exercise/clips/pushup_correct_001.mp4",
@@ -108,7 +107,8 @@ def main() -> None:
     scores = [(e.learned_score, e.rule_score) for c in
               [evaluate_clip(c.group, c.seq, c.segments, classifier=clf) for c in test] for e in c.events]
     print(f"ThingX test: {learned.true_positives}/{learned.falls} caught; learned score of caught falls "
-          f"median {pd.Series([s[0] for s in scores]).median():.2f} (rule score {pd.Series([s[1] for s in scores]).median():.2f})")
+          f"median {pd.Series([s[0] for s in scores]).median():.2f} "
+          f"(rule score {pd.Series([s[1] for s in scores]).median():.2f})")
     gl = [evaluate_clip(c.meta['name'], c.seq, c.segments, classifier=clf) for c in gmd]
     print("GMDCSA24 learned scores per detected fall: "
           + ", ".join(f"{c.name} {e.learned_score:.2f}" for c in gl for e in c.events))

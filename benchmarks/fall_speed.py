@@ -26,13 +26,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from fall_scenes import scene, sequence  # noqa: E402
+
 from actionpose.alerts import AlertManager  # noqa: E402
 from actionpose.pipeline import ExtractOptions  # noqa: E402
 from actionpose.sample_data import find_data_dir  # noqa: E402
 from actionpose.skeleton.tracking import PoseTracker  # noqa: E402
 from actionpose.stream import stream_poses  # noqa: E402
 from actionpose.tasks.falls import FallDetector  # noqa: E402
-from fall_scenes import scene, sequence  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from extract_speed import plain_loop  # noqa: E402  (the same bare MediaPipe loop as the extraction benchmark)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 import torch
-from torch_timing import median_seconds
 from torch import nn
+from torch_timing import median_seconds
 
 from actionpose.pose.rsn.net import build_rsn
 

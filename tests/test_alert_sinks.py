@@ -17,8 +17,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actionpose.alerts import (Alert, AlertManager, CallbackSink, JsonlSink, SQLiteSink, WebhookSink, open_sinks,
-                               read_alerts, read_jsonl)
+from actionpose.alerts import (
+    Alert,
+    AlertManager,
+    CallbackSink,
+    JsonlSink,
+    SQLiteSink,
+    WebhookSink,
+    open_sinks,
+    read_alerts,
+    read_jsonl,
+)
 from actionpose.alerts.sinks import default_outbox
 from actionpose.errors import InputError
 

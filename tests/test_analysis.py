@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from fall_scenes import scene, sequence
 
 from actionpose.alerts.adapter import result_alerts
 from actionpose.alerts.policy import severity
@@ -17,7 +18,6 @@ from actionpose.tasks.base import TaskEvent, TaskResult, get_task, list_tasks, r
 from actionpose.tasks.exercise.task import ExerciseConfig
 from actionpose.tasks.falls import FallConfig
 from actionpose.tasks.signs.task import SignsConfig
-from fall_scenes import scene, sequence
 
 
 def test_every_builtin_task_is_registered_with_a_config():

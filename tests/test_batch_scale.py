@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from batch_helpers import build_folder, crash_on_name
 
+from actionpose.cache import settings_key
 from actionpose.cli import main
 from actionpose.errors import InputError
 from actionpose.pipeline import ExtractOptions
 from actionpose.scale import BatchSettings, ClipJob, ClipRecord, plan_jobs, run_batch
 from actionpose.scale.pool import run_pool
-from actionpose.cache import settings_key
 from actionpose.scale.resume import remove_partials
 from actionpose.scale.summary import SummaryTable
 

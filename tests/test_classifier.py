@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic_actors import actor
 
 from actionpose.cli import main
 from actionpose.models.classifier import ActionClassifier
 from actionpose.models.store import ModelFileError
 from actionpose.skeleton.io import save_poses
 from actionpose.train.data import LabelledClip
-from synthetic_actors import actor
 
 FPS = 15.0
 

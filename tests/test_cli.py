@@ -10,10 +10,10 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, run
 
 from actionpose.demo import synthetic_walker
 from actionpose.skeleton.io import load_poses, save_poses
-from cli_helpers import assert_one_line_error, run
 
 
 def write_video(path: Path, frames: int = 12, size: tuple[int, int] = (160, 120), value: int = 128) -> Path:

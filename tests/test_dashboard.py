@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fall_scenes import scene, sequence
 from streamlit.testing.v1 import AppTest
+from synthetic_actors import actor
 
 from actionpose.alerts.sinks import SQLiteSink, read_alerts
 from actionpose.alerts.types import Alert
@@ -29,8 +31,6 @@ from actionpose.demo import synthetic_walker
 from actionpose.errors import InputError
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.sequence import PoseSequence
-from fall_scenes import scene, sequence
-from synthetic_actors import actor
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,19 @@ import pandas as pd
 import pytest
 
 from actionpose.datasets import (
-    blocks, gmdcsa24_csv_segments, gmdcsa24_segments, load_body25_static, load_form_correction, load_gmdcsa24,
-    load_holistic_signs, load_kinetics_skeleton, load_ntu, load_thingx, load_urfall, segments, urfall_segments,
+    blocks,
+    gmdcsa24_csv_segments,
+    gmdcsa24_segments,
+    load_body25_static,
+    load_form_correction,
+    load_gmdcsa24,
+    load_holistic_signs,
+    load_kinetics_skeleton,
+    load_ntu,
+    load_thingx,
+    load_urfall,
+    segments,
+    urfall_segments,
 )
 from actionpose.datasets.form_correction import named_landmarks
 from actionpose.datasets.ntu import ACTIONS, XSUB_TRAIN, ntu_split, parse_ntu_name
@@ -274,11 +285,13 @@ def write_skeleton(path: Path, bodies_per_frame: list[int], seed: int = 0) -> np
 def test_ntu_names_and_splits():
     name = parse_ntu_name("S001C002P003R002A013")
     assert name == (1, 2, 3, 2, 13) and parse_ntu_name("clip") is None
-    assert ntu_split(name, "xsub") == "test" and ntu_split(name, "xview") == "train" and ntu_split(name, "xset") == "test"
+    assert ntu_split(name, "xsub") == "test" and ntu_split(name, "xview") == "train"
+    assert ntu_split(name, "xset") == "test"
     assert {p for p in XSUB_TRAIN if p <= 40} == {1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34,
                                                  35, 38}
     assert len(XSUB_TRAIN) == 53 and len(ACTIONS) == 120
-    assert ACTIONS[42] == "falling" and ACTIONS[12] == "tear up paper" and ACTIONS[59] == "walking apart from each other"
+    assert ACTIONS[42] == "falling" and ACTIONS[12] == "tear up paper"
+    assert ACTIONS[59] == "walking apart from each other"
     with pytest.raises(ValueError):
         ntu_split(name, "xcam")
 
@@ -370,7 +383,8 @@ def test_urfall_segments_real(data_file):
     falls = urfall_segments(falls_csv)
     adls = urfall_segments(data_file("falls/urfall/labels/urfall-cam0-adls.csv"))
     assert len(falls) == 30 and len(adls) == 40
-    assert falls["fall-01"] == [(0.0, pytest.approx(82 / 30), "not_lying"), (pytest.approx(82 / 30), pytest.approx(112 / 30), "falling"),
+    assert falls["fall-01"] == [(0.0, pytest.approx(82 / 30), "not_lying"),
+                                (pytest.approx(82 / 30), pytest.approx(112 / 30), "falling"),
                                 (pytest.approx(112 / 30), pytest.approx(160 / 30), "lying")]
     # every labelled frame lies in exactly one segment of its label
     raw = pd.read_csv(falls_csv)
@@ -442,7 +456,8 @@ def test_load_gmdcsa24_from_upstream_csvs(tmp_path):
     folder = tmp_path / "Subject 3"
     (folder / "Fall").mkdir(parents=True)
     (folder / "Fall.csv").write_text("File Name,Length (seconds),Time of Recording,Attire,Description, Classes\n"
-                                     "01.mp4,05,Day,Shirt,Walking then falling, Falling (FW)[2.2 to 5]:; Walking[0 to 2.1]\n"
+                                     "01.mp4,05,Day,Shirt,Walking then falling, "
+                                     "Falling (FW)[2.2 to 5]:; Walking[0 to 2.1]\n"
                                      "02.mp4,05,Day,Shirt,Not recorded, Walking[0 to 5]\n")
     (folder / "Fall" / "01.mp4").write_bytes(b"")
     clips = load_gmdcsa24(tmp_path, extract=lambda path: PoseSequence.empty("coco17", 15.0, num_frames=2))

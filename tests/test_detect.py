@@ -17,8 +17,17 @@ import pytest
 from actionpose.errors import BackendError, InputError
 from actionpose.pose.base import PoseBackend
 from actionpose.pose.detect import (
-    DEFAULT_DETECTOR, BackendDetector, BoxesDetector, HOGDetector, PersonDetector, as_boxes, box_iou, box_nms,
-    create_default_detector, create_detector, list_detectors,
+    DEFAULT_DETECTOR,
+    BackendDetector,
+    BoxesDetector,
+    HOGDetector,
+    PersonDetector,
+    as_boxes,
+    box_iou,
+    box_nms,
+    create_default_detector,
+    create_detector,
+    list_detectors,
 )
 from actionpose.skeleton.layouts import COCO17
 

@@ -9,14 +9,30 @@ import numpy as np
 import pytest
 
 from actionpose.errors import InputError
-from actionpose.tasks.exercise import (MultiTrackCounter, RepCounter, TerminalStateClassifier, Zone, analyze,
-                                       builtin_definition, builtin_names, count_signal, get_definition,
-                                       load_definition_file, parse_definition, pick_exercise)
+from actionpose.skeleton.sequence import PoseSequence
+from actionpose.tasks.exercise import (
+    MultiTrackCounter,
+    RepCounter,
+    TerminalStateClassifier,
+    Zone,
+    analyze,
+    builtin_definition,
+    builtin_names,
+    count_signal,
+    get_definition,
+    load_definition_file,
+    parse_definition,
+    pick_exercise,
+)
 from actionpose.tasks.exercise.evaluation import label_reps, near_duplicate_groups
 from actionpose.tasks.exercise.learned import embed
-from actionpose.skeleton.sequence import PoseSequence
-from actionpose.tasks.exercise.synthetic import (phase_curve, plank_pose, poses_to_array, stack_people,
-                                                 synthetic_sequence)
+from actionpose.tasks.exercise.synthetic import (
+    phase_curve,
+    plank_pose,
+    poses_to_array,
+    stack_people,
+    synthetic_sequence,
+)
 
 BUILT_IN = ["bicep_curl", "jumping_jack", "lunge", "plank", "pushup", "situp", "squat"]
 #: a partial rep's amplitude per exercise (goes past half-way to the peak zone, not into it)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, run
 
 from actionpose.skeleton.io import save_poses
 from actionpose.tasks.exercise.synthetic import stack_people, synthetic_sequence
-from cli_helpers import assert_one_line_error, run
 
 REP_KEYS = {"number", "start_s", "bottom_s", "end_s", "duration_s", "tempo", "complete", "reason", "rom", "rom_deg",
             "depth", "asymmetry", "view", "faults", "not_assessed", "feedback", "frames"}

@@ -15,8 +15,13 @@ from actionpose.datasets.form_correction import load_form_correction
 from actionpose.datasets.mlkit_fitness import load_mlkit_fitness, stack_poses
 from actionpose.models.classifier import ActionClassifier
 from actionpose.tasks.exercise import TerminalStateClassifier, analyze, pick_exercise
-from actionpose.tasks.exercise.evaluation import (label_reps, near_duplicate_groups, pixel_clips, rule_window_labels,
-                                                  stream)
+from actionpose.tasks.exercise.evaluation import (
+    label_reps,
+    near_duplicate_groups,
+    pixel_clips,
+    rule_window_labels,
+    stream,
+)
 from actionpose.tasks.exercise.learned import embed
 from actionpose.train.crossval import cross_validate
 from actionpose.train.windows import make_windows

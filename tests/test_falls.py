@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fall_scenes import scene, sequence
 
 from actionpose.alerts import AlertManager, Zone
 from actionpose.skeleton.sequence import PoseSequence
+from actionpose.tasks.falls import FallConfig, FallDetector, FallEvent, FallState, detect_falls
 from actionpose.tasks.falls.data import fall_intervals, frame_labels
 from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls, match_events
-from actionpose.tasks.falls import FallConfig, FallDetector, FallEvent, FallState, detect_falls
-from fall_scenes import scene, sequence
 
 FEET = ("left_ankle", "right_ankle")
 

@@ -8,11 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
+from fall_scenes import scene, sequence
 
 from actionpose.alerts import read_alerts, read_jsonl
 from actionpose.cli import main
 from actionpose.skeleton.io import save_poses
-from fall_scenes import scene, sequence
 
 FALL = [("lying", 0.7, 4.0)]
 

@@ -183,7 +183,7 @@ def test_smooth_reduces_jitter_by_a_clear_factor(sway: float, position_floor: fl
         out = smooth(sequence(noisy))
         smoothed = out.xy[:, 0]
         assert rms(smoothed[10:] - truth[10:]) < position_floor * rms(noisy[10:] - truth[10:])
-        jitter = lambda y: rms(np.diff(y - truth, axis=0)[10:])
+        jitter = lambda y, truth=truth: rms(np.diff(y - truth, axis=0)[10:])
         assert jitter(smoothed) < jitter_floor * jitter(noisy)
     assert out.meta["filters"][-1] == {"step": "smooth", "min_cutoff": 1.0, "beta": 4.0, "d_cutoff": 1.0}
     np.testing.assert_array_equal(out.scores, sequence(noisy).scores)

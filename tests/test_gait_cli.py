@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, run
 
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.gait.synthetic import WalkerSpec, synthetic_walk
-from cli_helpers import assert_one_line_error, run
 
 
 @pytest.fixture(scope="module")

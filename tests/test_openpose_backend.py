@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_cli import write_video
+from test_openpose_decode import draw, person_at
 from torch import nn
 
 from actionpose.cli import main
@@ -15,8 +17,6 @@ from actionpose.errors import BackendError
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.pose import create_backend, list_backends
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
-from test_cli import write_video
-from test_openpose_decode import draw, person_at
 
 # two people in network-input pixels of a 368-high input
 PEOPLE = [person_at(130.0, 190.0), person_at(330.0, 186.0, scale=0.95)]

@@ -134,7 +134,7 @@ def test_limbs_longer_than_half_the_image_penalised() -> None:
     long = {1: (300.0, 40.0), 8: (300.0, 340.0)}              # 300 px
     heat, paf = draw([short, long])
     peaks = find_peaks(heat[:18], sigma=2.0 / STRIDE)
-    limb = next(k for k, l in enumerate(LIMBS) if (l.part_a, l.part_b) == (1, 8))
+    limb = next(k for k, limb_ in enumerate(LIMBS) if (limb_.part_a, limb_.part_b) == (1, 8))
     ids_a, ids_b, score, valid = score_limbs(peaks, paf, stride=STRIDE, prior_height=h_px)[limb]
     unpenalised = score_limbs(peaks, paf, stride=STRIDE, prior_height=1e9)[limb][2]
     xa, xb = peaks.xy[ids_a, 0], peaks.xy[ids_b, 0]
@@ -148,7 +148,7 @@ def test_limbs_longer_than_half_the_image_penalised() -> None:
     tall = {1: (240, 90), 0: (240, 50), 14: (232, 44), 15: (248, 44), 16: (226, 48), 17: (254, 48),
             2: (210, 90), 5: (270, 90), 3: (200, 140), 6: (280, 140), 4: (196, 185), 7: (284, 185),
             8: (225, 300), 11: (255, 300), 9: (223, 335), 12: (257, 335)}
-    torso = {k: 0.1 for k, l in enumerate(LIMBS) if (l.part_a, l.part_b) in ((1, 8), (1, 11))}
+    torso = {k: 0.1 for k, limb_ in enumerate(LIMBS) if (limb_.part_a, limb_.part_b) in ((1, 8), (1, 11))}
     heat, paf = draw([{p: (float(x), float(y)) for p, (x, y) in tall.items()}], paf_scale=torso)
     free, _ = decode(heat, paf, limb_prior_height=10_000)
     assert len(free) == 1 and (free[0, :, 2] > 0).sum() == 16
@@ -238,7 +238,7 @@ def test_assemble_merges_disjoint_people() -> None:
     empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
 
     def limb(a: int, b: int) -> int:
-        return next(k for k, l in enumerate(LIMBS) if (l.part_a, l.part_b) == (a, b))
+        return next(k for k, limb_ in enumerate(LIMBS) if (limb_.part_a, limb_.part_b) == (a, b))
 
     conn = [empty] * len(LIMBS)
     conn[limb(1, 2)] = (np.array([0]), np.array([1]), np.array([0.9]))    # Neck-RSho: person 1

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import read_reference
 import torch
 import torch.nn.functional as F
+from conftest import read_reference
 from torch import nn
 
 from actionpose.errors import BackendError, InputError
+from actionpose.inputs import file_sha256
 from actionpose.pose.openpose import weights as weights_mod
 from actionpose.pose.openpose.inference import OpenPoseNet, frame_geometry, preprocess
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
 from actionpose.pose.openpose.net import CMUPoseNet
-from actionpose.inputs import file_sha256
 from actionpose.pose.openpose.weights import (
     WEIGHTS_SOURCES,
     build_model,

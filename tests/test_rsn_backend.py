@@ -9,13 +9,13 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from test_cli import write_video
 
 from actionpose.cli import main
 from actionpose.errors import BackendError
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.pose import create_backend, list_backends
 from actionpose.pose.rsn.net import build_rsn, get_preset
-from test_cli import write_video
 
 
 @pytest.fixture(scope="module")

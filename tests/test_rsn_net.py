@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from conftest import read_reference
 import torch
+from conftest import read_reference
 from torch import nn
 
 from actionpose.errors import BackendError

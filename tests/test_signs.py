@@ -14,9 +14,19 @@ from actionpose.models.store import ModelFileError
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.layouts import HOLISTIC
 from actionpose.skeleton.sequence import PoseSequence
-from actionpose.tasks.signs import (UNKNOWN, DynamicSignClassifier, StaticSignClassifier, builtin_model_path,
-                                   hand_size, hands_of, load_builtin, normalize_hand, segment_stream, transcribe,
-                                   transcribe_stream)
+from actionpose.tasks.signs import (
+    UNKNOWN,
+    DynamicSignClassifier,
+    StaticSignClassifier,
+    builtin_model_path,
+    hand_size,
+    hands_of,
+    load_builtin,
+    normalize_hand,
+    segment_stream,
+    transcribe,
+    transcribe_stream,
+)
 
 FINGER_X = (-0.45, -0.15, 0.0, 0.15, 0.3)  # thumb, index, middle, ring, pinky (right hand, palm to camera)
 

@@ -10,12 +10,16 @@ import pandas as pd
 import pytest
 
 from actionpose.errors import InputError, PoseFormatError
+from actionpose.inputs import file_sha256
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.io.table import to_dataframe
 from actionpose.skeleton.sequence import PoseSequence
-from actionpose.inputs import file_sha256
 from actionpose.train.sources import (
-    CACHE_DIR, clips_from_folder, clips_from_sequences, clips_from_table, segments_from_labels,
+    CACHE_DIR,
+    clips_from_folder,
+    clips_from_sequences,
+    clips_from_table,
+    segments_from_labels,
 )
 
 

@@ -10,7 +10,13 @@ from scipy.optimize import linear_sum_assignment
 
 from actionpose.skeleton.layouts import COCO17, HAND21
 from actionpose.skeleton.tracking import (
-    COCO_SIGMAS, DEFAULT_SIGMA, PoseTracker, TrackingError, keypoint_sigmas, pose_similarity, track_detections,
+    COCO_SIGMAS,
+    DEFAULT_SIGMA,
+    PoseTracker,
+    TrackingError,
+    keypoint_sigmas,
+    pose_similarity,
+    track_detections,
 )
 
 FPS = 30.0

@@ -22,7 +22,15 @@ from actionpose.errors import InputError, LayoutError, VideoError
 from actionpose.skeleton.layouts import COCO17
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.video import (
-    PALETTE, VideoFrame, VideoReader, draw_poses, probe_video, render_frame, render_video, save_png, track_color,
+    PALETTE,
+    VideoFrame,
+    VideoReader,
+    draw_poses,
+    probe_video,
+    render_frame,
+    render_video,
+    save_png,
+    track_color,
 )
 from actionpose.video.reader import parse_source, sane_fps
 

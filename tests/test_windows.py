@@ -9,7 +9,13 @@ from actionpose.skeleton.layouts import COCO17, HAND21, HANDS
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.train.data import LabelledClip
 from actionpose.train.windows import (
-    cut, label_at, last_window, make_windows, normalize_windows, window_presence, windows_from_sequence,
+    cut,
+    label_at,
+    last_window,
+    make_windows,
+    normalize_windows,
+    window_presence,
+    windows_from_sequence,
 )
 
 #: a standing COCO-17 person in pixels: neck (100, 70), pelvis (100, 140), torso 70 px

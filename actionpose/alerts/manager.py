@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from actionpose.alerts.policy import severity
 from actionpose.alerts.sinks.base import AlertSink, CallbackSink
@@ -270,7 +271,7 @@ class AlertManager:
             except Exception:
                 log.exception("closing alert sink %s failed", type(sink).__name__)
 
-    def __enter__(self) -> "AlertManager":
+    def __enter__(self) -> AlertManager:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -97,7 +97,7 @@ class Alert:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Alert":
+    def from_dict(cls, data: dict[str, Any]) -> Alert:
         """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
         names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in names})

@@ -43,7 +43,8 @@ def cmd_signs(args: argparse.Namespace) -> int:
     if args.dir is not None:
         raise InputError(args.dir, "unexpected second argument (did you mean `actionpose signs train DIR -o MODEL`?)")
     from actionpose.tasks.signs.dynamic import transcribe_stream
-    from actionpose.tasks.signs.static import KIND as STATIC, transcribe
+    from actionpose.tasks.signs.static import KIND as STATIC
+    from actionpose.tasks.signs.static import transcribe
     from actionpose.tasks.signs.task import load_sign_model
 
     source = Path(args.input)

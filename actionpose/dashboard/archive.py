@@ -8,15 +8,16 @@ archive that inflates beyond the limit is refused.
 
 from __future__ import annotations
 
+import io
 import logging
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from actionpose.errors import InputError
+from actionpose.inputs import is_pose_file, is_video
 from actionpose.safezip import read_member
 from actionpose.skeleton.io.frames import frame_number
-from actionpose.inputs import is_pose_file, is_video
 
 if TYPE_CHECKING:
     from actionpose.dashboard.workspace import StoredFile, Workspace
@@ -77,8 +78,8 @@ def unpack_openpose(zip_path: Path, dest: Path, name: str, limit_bytes: int) -> 
     return dest
 
 
-def unpack_classes(zip_path: Path, name: str, workspace: "Workspace",
-                   limit_bytes: int) -> dict[str, list["StoredFile"]]:
+def unpack_classes(zip_path: Path, name: str, workspace: Workspace,
+                   limit_bytes: int) -> dict[str, list[StoredFile]]:
     """Clips per class from a ZIP with one folder per class (optionally inside one top folder).
 
     Videos and pose files are stored in the workspace's training folder under their content hash.

@@ -45,7 +45,7 @@ class Settings:
         return int(self.max_upload_mb * 1024 * 1024)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """:data:`ENV_DIR` (default :func:`default_data_dir`), :data:`ENV_MAX_UPLOAD_MB`, :data:`ENV_HOST`."""
         raw = os.environ.get(ENV_MAX_UPLOAD_MB, "")
         try:

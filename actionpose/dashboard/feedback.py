@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import streamlit as st
 

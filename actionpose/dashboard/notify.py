@@ -5,7 +5,7 @@ delivered for the next attempt."""
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 from actionpose.alerts.sinks import SQLiteSink, WebhookSink
 from actionpose.alerts.types import Alert

@@ -12,17 +12,18 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from actionpose.alerts.types import Alert
 from actionpose.analysis import Analysis, analyze_sequence
+from actionpose.cache import result_key
 from actionpose.dashboard.archive import unpack_openpose
 from actionpose.dashboard.config import DashboardConfig
 from actionpose.dashboard.library import ModelLibrary
-from actionpose.cache import result_key
 from actionpose.dashboard.workspace import StoredFile, Workspace
 from actionpose.errors import ActionPoseError, InputError
 from actionpose.skeleton.sequence import PoseSequence
@@ -37,7 +38,7 @@ OVERLAY_WIDTH = 640
 Progress = Callable[[int, "int | None"], None]
 #: results kept in memory
 MEMORY_SLOTS = 8
-_memory: "OrderedDict[tuple, ClipResult]" = OrderedDict()
+_memory: OrderedDict[tuple, ClipResult] = OrderedDict()
 _memory_lock = threading.Lock()
 
 

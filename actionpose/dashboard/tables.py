@@ -3,7 +3,8 @@ alerts a clip raised. Only formatting: every number comes from :class:`actionpos
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

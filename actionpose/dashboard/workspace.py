@@ -22,10 +22,11 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from actionpose.errors import InputError
 from actionpose.inputs import POSE_SUFFIXES, VIDEO_SUFFIXES

@@ -116,7 +116,8 @@ def load_form_correction(folder: str | Path, exercise: str, task: str | None = N
     (``nose_x, nose_y, nose_z, nose_v``, ...; a subset of the 33), normalised to the (mirrored) frame.
     Labels (see :data:`LABELS`): squat ``up``/``down`` (``train.csv``, ``test.csv``); plank ``C``/``H``/``L``
     (``test.csv``; ``kaggle.csv`` holds ``C`` poses from still photos of a Kaggle yoga set, runs of
-    near-identical rows per photo); bicep ``C``/``L``; lunge has two tasks, ``err`` (``C``/``L``) and ``stage`` (``I``/``M``/``D``):
+    near-identical rows per photo); bicep ``C``/``L``; lunge has two tasks, ``err`` (``C``/``L``) and
+    ``stage`` (``I``/``M``/``D``):
     pass ``task``. Files without landmark columns (``squat_model/analyze_pose.csv``) are skipped.
 
     The author saved frames while holding a label key during video playback, so a run of one label

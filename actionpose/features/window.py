@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from actionpose.features.angles import angle_features, angle_specs, has_body, hand_prefixes
+from actionpose.features.angles import angle_features, angle_specs, hand_prefixes, has_body
 from actionpose.features.kinematics import STATS, time_stats, velocities
 from actionpose.features.normalize import centre_frames, named_points
 from actionpose.skeleton.layouts import KeypointLayout, get_layout

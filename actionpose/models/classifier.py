@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -152,7 +153,7 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------- fit
     def fit(self, X: TrainingData, y: Sequence | None = None, groups: Sequence | None = None,
-            progress: EpochCallback | None = None) -> "ActionClassifier":
+            progress: EpochCallback | None = None) -> ActionClassifier:
         """Learn the classes of ``X`` (see the class notes for what ``X`` may be)."""
         if self.model not in SKLEARN_MODELS and self.model not in list_models():
             raise InputError(None, f"unknown model {self.model!r}; choose from "
@@ -263,7 +264,7 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
                 for s, p in zip(starts, proba)]
 
     def predict_verdict(self, seq: PoseSequence, windows: list[WindowPrediction] | None = None,
-                        **options: Any) -> "ClipVerdict":
+                        **options: Any) -> ClipVerdict:
         """One label for the whole clip and one per segment, smoothed, with confidence.
 
         Parameters
@@ -332,7 +333,7 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
         return save_model(path, self._header(), tensors=tensors)
 
     @classmethod
-    def load(cls, path: str | Path) -> "ActionClassifier":
+    def load(cls, path: str | Path) -> ActionClassifier:
         """Read a classifier written by :meth:`save`; never unpickles."""
         header, tensors, estimator = load_model_file(path)
         if header.get("kind") not in ("sklearn", "torch", None):

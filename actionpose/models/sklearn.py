@@ -18,7 +18,7 @@ name       model
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -42,7 +42,7 @@ class FillEmptyColumns(TransformerMixin, BaseEstimator):
     (:class:`~sklearn.ensemble.HistGradientBoostingClassifier` in scikit-learn 1.9).
     """
 
-    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> "FillEmptyColumns":
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> FillEmptyColumns:
         """Remember which columns are all NaN."""
         X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
         self.empty_ = np.isnan(X).all(axis=0)

@@ -16,8 +16,9 @@ import abc
 import importlib
 import inspect
 import logging
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -55,10 +56,10 @@ class PoseBackend(abc.ABC):
         """Provenance stored in the sequence metadata (backend name, model, options)."""
         return {"backend": self.name}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release
         """Release models and native resources."""
 
-    def __enter__(self) -> "PoseBackend":
+    def __enter__(self) -> PoseBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -123,7 +123,7 @@ class PersonDetector(abc.ABC):
         """Provenance for the sequence metadata (detector name and options)."""
         return {"detector": self.name}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release
         """Release models and native resources."""
 
     def __enter__(self) -> PersonDetector:

@@ -6,10 +6,10 @@ import logging
 import multiprocessing
 import os
 from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from typing import Callable, Sequence
 
 from actionpose.scale.work import BatchSettings, ClipJob, ClipRecord, failed_record, process_clip
 

@@ -9,8 +9,9 @@ file system) and have actionpose installed: results are written by the workers, 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from actionpose.errors import InputError
 from actionpose.scale.pool import longest_first, single_threaded

@@ -6,12 +6,12 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
-from actionpose.inputs import find_videos
 from actionpose.errors import InputError
+from actionpose.inputs import find_videos
 from actionpose.scale.summary import SummaryTable
 from actionpose.scale.work import BatchSettings, ClipJob, ClipRecord
 

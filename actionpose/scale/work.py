@@ -18,10 +18,10 @@ from typing import Any
 from actionpose import __version__
 from actionpose.analysis import analyze_sequence
 from actionpose.atomic import atomic_path
-from actionpose.errors import ActionPoseError
-from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.cache import settings_key
+from actionpose.errors import ActionPoseError
 from actionpose.inputs import file_sha256
+from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.scale.resume import SIDECAR_SUFFIX, finished, read_sidecar, remove_partials, write_sidecar
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -139,29 +140,29 @@ class PoseSequence:
     # ------------------------------------------------------------ construction
     @classmethod
     def empty(cls, layout: str | KeypointLayout, fps: float, num_frames: int = 0, num_people: int = 0,
-              channels: int = 3, **kwargs: Any) -> "PoseSequence":
+              channels: int = 3, **kwargs: Any) -> PoseSequence:
         """A sequence with every joint missing."""
         layout = get_layout(layout)
         data = np.full((num_frames, num_people, layout.num_joints, channels), np.nan, dtype=np.float32)
         data[..., -1] = 0
         return cls(data, layout, fps, **kwargs)
 
-    def copy(self) -> "PoseSequence":
+    def copy(self) -> PoseSequence:
         """A deep copy."""
         return replace(self, data=self.data.copy(), timestamps=self.timestamps.copy(),
                        track_ids=self.track_ids.copy(), meta=copy.deepcopy(self.meta))
 
-    def _with(self, **changes: Any) -> "PoseSequence":
+    def _with(self, **changes: Any) -> PoseSequence:
         changes.setdefault("meta", copy.deepcopy(self.meta))
         return replace(self, **changes)
 
     # --------------------------------------------------------------- slicing
-    def slice_frames(self, start: int | None = None, stop: int | None = None) -> "PoseSequence":
+    def slice_frames(self, start: int | None = None, stop: int | None = None) -> PoseSequence:
         """Frames ``start`` to ``stop`` (Python slice semantics); timestamps keep their values."""
         s = slice(start, stop)
         return self._with(data=self.data[s].copy(), timestamps=self.timestamps[s].copy())
 
-    def slice_time(self, start: float | None = None, end: float | None = None) -> "PoseSequence":
+    def slice_time(self, start: float | None = None, end: float | None = None) -> PoseSequence:
         """Frames with ``start <= t < end`` (seconds; None means unbounded)."""
         t = self.timestamps
         keep = np.ones(len(t), dtype=bool)
@@ -171,7 +172,7 @@ class PoseSequence:
             keep &= t < end
         return self._with(data=self.data[keep].copy(), timestamps=t[keep].copy())
 
-    def select_tracks(self, track_ids: Iterable[int]) -> "PoseSequence":
+    def select_tracks(self, track_ids: Iterable[int]) -> PoseSequence:
         """Only the given tracks, in the given order."""
         ids = [int(i) for i in track_ids]
         where = {int(t): i for i, t in enumerate(self.track_ids)}
@@ -181,12 +182,12 @@ class PoseSequence:
         cols = [where[i] for i in ids]
         return self._with(data=self.data[:, cols].copy(), track_ids=np.array(ids, dtype=np.int64))
 
-    def track(self, track_id: int) -> "PoseSequence":
+    def track(self, track_id: int) -> PoseSequence:
         """One person's sequence (P = 1)."""
         return self.select_tracks([track_id])
 
     # -------------------------------------------------------------- resample
-    def resample(self, fps: float) -> "PoseSequence":
+    def resample(self, fps: float) -> PoseSequence:
         """Linear interpolation onto a regular grid at ``fps``, from the first to the last timestamp.
 
         A joint missing in either neighbouring frame is missing in the result.
@@ -211,7 +212,7 @@ class PoseSequence:
         return self._with(data=out, fps=float(fps), timestamps=new_t)
 
     # ---------------------------------------------------------------- layout
-    def convert(self, layout: str | KeypointLayout) -> "PoseSequence":
+    def convert(self, layout: str | KeypointLayout) -> PoseSequence:
         """The same poses in another layout (see :mod:`actionpose.skeleton.layouts`)."""
         target = get_layout(layout)
         if target.name == self.layout.name and target.joints == self.layout.joints:
@@ -252,7 +253,7 @@ class PoseSequence:
                 out[p] = np.median(valid)
         return out
 
-    def normalized(self, center: str = "pelvis", per_frame_scale: bool = False) -> "PoseSequence":
+    def normalized(self, center: str = "pelvis", per_frame_scale: bool = False) -> PoseSequence:
         """Coordinates relative to ``center`` and in units of torso length (z scaled alike).
 
         The centre is taken per frame; the scale is each track's median torso length unless
@@ -271,7 +272,7 @@ class PoseSequence:
         return replace(self, data=data, frame_size=None, meta=meta, timestamps=self.timestamps.copy(),
                        track_ids=self.track_ids.copy())
 
-    def mirrored(self) -> "PoseSequence":
+    def mirrored(self) -> PoseSequence:
         """Horizontal flip: x mirrored about the frame (or about 0 without a frame size), left/right swapped."""
         data = self.data[:, :, self.layout.flip_permutation].copy()
         width = self.frame_size[0] if self.frame_size else 0.0

@@ -13,7 +13,8 @@ Matching is a Hungarian assignment (:func:`scipy.optimize.linear_sum_assignment`
 ``1 - similarity`` between the detections and each live track's *predicted* pose. The prediction
 moves the track's last known joints (averaged over its last three sightings to cancel jitter) along
 its recent whole-body velocity (constant-velocity model), so two people who cross paths are matched
-to where each of them is going, not to where the other one was. The similarity is the COCO object keypoint similarity (OKS) over the joints that both are
+to where each of them is going, not to where the other one was. The similarity is the COCO object
+keypoint similarity (OKS) over the joints that both are
 confident about, blended into the IoU of the keypoint boxes when they share fewer than
 ``oks_min_joints`` such joints (partial or low-confidence detections).
 """
@@ -23,8 +24,9 @@ from __future__ import annotations
 import copy
 import logging
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment

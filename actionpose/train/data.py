@@ -80,7 +80,7 @@ class WindowSet:
     def __len__(self) -> int:
         return len(self.X)
 
-    def subset(self, index: np.ndarray) -> "WindowSet":
+    def subset(self, index: np.ndarray) -> WindowSet:
         """The windows at ``index`` (a boolean mask or integer indices)."""
         return WindowSet(self.X[index], self.y[index], self.groups[index], self.clip[index], self.start_s[index],
                          self.layout, self.fps)

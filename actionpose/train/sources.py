@@ -15,15 +15,15 @@ their content hash, so renaming or moving a video never extracts it again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from actionpose.cache import PoseCache
 from actionpose.errors import ActionPoseError, InputError
-from actionpose.inputs import VIDEO_SUFFIXES, is_pose_file, is_video
+from actionpose.inputs import is_pose_file, is_video
 from actionpose.skeleton.io import load_poses
 from actionpose.skeleton.io.frames import frame_axis
 from actionpose.skeleton.io.table import COLUMNS, from_dataframe

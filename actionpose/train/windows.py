@@ -21,7 +21,7 @@ buffer the same way. Time outside every segment is ``background`` (None drops th
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

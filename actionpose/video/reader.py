@@ -26,9 +26,9 @@ import re
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import imageio_ffmpeg
@@ -387,7 +387,7 @@ class VideoReader:
         """Whether :meth:`close` has run."""
         return self._closed
 
-    def __enter__(self) -> "VideoReader":
+    def __enter__(self) -> VideoReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

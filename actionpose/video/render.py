@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import imageio_ffmpeg
@@ -54,7 +54,7 @@ class _Style:
     margin: int
 
     @classmethod
-    def for_size(cls, width: int, height: int) -> "_Style":
+    def for_size(cls, width: int, height: int) -> _Style:
         base = min(width, height)
         return cls(line=max(1, round(base / 240)), radius=max(2, round(base / 150)),
                    font_scale=max(0.4, base / 720), font_thickness=max(1, round(base / 360)),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from actionpose.alerts.sinks.base import AlertSink, CallbackSink
 from actionpose.alerts.sinks.jsonl import JsonlSink

@@ -6,9 +6,10 @@ import json
 import math
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from actionpose.alerts.sinks.base import jsonable
 from actionpose.alerts.sinks.db import open_db, open_db_readonly
@@ -111,7 +112,7 @@ def _parse_details(text: str | None) -> dict[str, Any]:
 
 
 def read_alerts(path: str | Path, kind: str | Sequence[str] | None = None, person: int | None = None,
-                source: str | None = None, since: datetime | str | float | None = None) -> "pd.DataFrame":
+                source: str | None = None, since: datetime | str | float | None = None) -> pd.DataFrame:
     """The alerts in a database written by :class:`SQLiteSink`, oldest first.
 
     Parameters

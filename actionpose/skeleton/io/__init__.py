@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from actionpose.errors import PoseFormatError
 from actionpose.skeleton.sequence import PoseSequence

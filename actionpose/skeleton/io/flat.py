@@ -5,8 +5,9 @@ These formats write a missing joint as ``0, 0, 0``; in a `PoseSequence` it is Na
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from actionpose.errors import LayoutError, PoseFormatError
 from actionpose.skeleton.layouts import KeypointLayout, get_layout, list_layouts

@@ -3,8 +3,9 @@ AlphaPose write them (``image_id``, flat ``keypoints``, optional track id)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 

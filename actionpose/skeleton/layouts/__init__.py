@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from actionpose.errors import LayoutError
 from actionpose.skeleton.layouts.base import (
-    DERIVATIONS, WRIST_LINKS, ConversionPlan, KeypointLayout, compose, conversion_plan, resolve_joint,
+    DERIVATIONS,
+    WRIST_LINKS,
+    ConversionPlan,
+    KeypointLayout,
+    compose,
+    conversion_plan,
+    resolve_joint,
 )
 from actionpose.skeleton.layouts.blazepose33 import BLAZEPOSE33
 from actionpose.skeleton.layouts.body25 import BODY25

@@ -7,8 +7,8 @@ matter of copying equal names and deriving the rest from :data:`DERIVATIONS`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from actionpose.errors import LayoutError
 #: alternatives, tried in order; an alternative is a tuple of joint names whose mean is the joint
 #: (one name: the same point under another name). Names are resolved recursively, so ``spine`` from
 #: COCO-17 becomes the mean of both shoulders and both hips. A joint the source measures directly
-#: (``mid_hip`` in BODY_25) is preferred to one computed from others, so aliases come first. Entries marked "approx." are anatomical
+#: (``mid_hip`` in BODY_25) is preferred to one computed from others, so aliases come first.
+#: Entries marked "approx." are anatomical
 #: approximations, documented so that users can judge them.
 DERIVATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     "neck": (("thorax",), ("spine_shoulder",), ("left_shoulder", "right_shoulder")),
@@ -134,7 +135,7 @@ class KeypointLayout:
                 "description": self.description}
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "KeypointLayout":
+    def from_dict(cls, d: Mapping) -> KeypointLayout:
         """Rebuild a layout written by :meth:`to_dict`."""
         try:
             return cls(name=str(d["name"]), joints=tuple(str(j) for j in d["joints"]),
