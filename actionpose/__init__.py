@@ -48,6 +48,7 @@ _API = {
     "analyze_exercise": ("actionpose.tasks.exercise", "analyze"),
     "ExerciseConfig": ("actionpose.tasks.exercise.task", "ExerciseConfig"),
     "transcribe": ("actionpose.tasks.signs", "transcribe"),
+    "fingerspell": ("actionpose.tasks.signs", "fingerspell"),
     "SignsConfig": ("actionpose.tasks.signs.task", "SignsConfig"),
     "AlertManager": ("actionpose.alerts", "AlertManager"),
 }
