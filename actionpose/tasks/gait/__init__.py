@@ -15,8 +15,15 @@ it per person), :mod:`.rules` (alerts), :mod:`.classify` (normal vs impaired, a 
 from actionpose.tasks.gait.analysis import METHODS, GaitConfig, analyze_gait, analyze_person
 from actionpose.tasks.gait.norms import NormativeBand, band_from_npz, load_band
 from actionpose.tasks.gait.report import format_table, parameter_table, write_report
-from actionpose.tasks.gait.results import (AngleCurves, GaitEvent, GaitParameters, GaitReport, QualityFlag,
-                                           ViewEstimate, symmetry_index)
+from actionpose.tasks.gait.results import (
+    AngleCurves,
+    GaitEvent,
+    GaitParameters,
+    GaitReport,
+    QualityFlag,
+    ViewEstimate,
+    symmetry_index,
+)
 from actionpose.tasks.gait.rules import DEFAULT_RULES, GaitRule, gait_alerts, load_rules
 from actionpose.tasks.gait.view import detect_view
 

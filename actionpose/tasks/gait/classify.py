@@ -77,7 +77,7 @@ class GaitClassifier(ClassifierMixin, BaseEstimator):
         self.feature_set = feature_set
         self.seed = seed
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "GaitClassifier":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> GaitClassifier:
         """Learn the labels ``y`` of the rows of ``X``."""
         if self.model not in SKLEARN_MODELS:
             raise InputError(None, f"unknown model {self.model!r}; choose from {', '.join(SKLEARN_MODELS)}")
@@ -132,7 +132,7 @@ class GaitClassifier(ClassifierMixin, BaseEstimator):
         return save_model(path, header, estimator=self.estimator_)
 
     @classmethod
-    def load(cls, path: str | Path) -> "GaitClassifier":
+    def load(cls, path: str | Path) -> GaitClassifier:
         """Read a file written by :meth:`save` (never unpickles)."""
         header, estimator = load_estimator_file(path, "gait_classifier", "gait classifier model file")
         try:

@@ -10,8 +10,9 @@ hip flexion curves with the normative band and the event timeline per foot as PN
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

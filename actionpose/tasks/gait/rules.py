@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -235,5 +236,5 @@ def gait_alerts(report: GaitReport, rules: Iterable[GaitRule] = DEFAULT_RULES, p
     return result_alerts(GaitResult(reports=[report], findings=findings, source=str(source), applies=is_walk(report)))
 
 
-__all__ = ["DEFAULT_RULES", "DERIVED_METRICS", "GaitRule", "gait_alerts", "load_rules", "rule_findings", "rules_from_data",
-           "rules_to_data"]
+__all__ = ["DEFAULT_RULES", "DERIVED_METRICS", "GaitRule", "gait_alerts", "load_rules", "rule_findings",
+           "rules_from_data", "rules_to_data"]
