@@ -2,15 +2,15 @@
 
 from actionpose.alerts.manager import AlertManager
 from actionpose.alerts.sinks import (
-                                     AlertSink,
-                                     CallbackSink,
-                                     JsonlSink,
-                                     SQLiteSink,
-                                     WebhookSink,
-                                     default_outbox,
-                                     open_sinks,
-                                     read_alerts,
-                                     read_jsonl,
+    AlertSink,
+    CallbackSink,
+    JsonlSink,
+    SQLiteSink,
+    WebhookSink,
+    default_outbox,
+    open_sinks,
+    read_alerts,
+    read_jsonl,
 )
 from actionpose.alerts.types import SEVERITIES, Alert, Observation
 from actionpose.alerts.zones import Zone, find_zone, load_zones, parse_zone

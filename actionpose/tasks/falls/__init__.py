@@ -7,13 +7,13 @@
 """
 
 from actionpose.tasks.falls.detector import (
-                                             FallConfig,
-                                             FallDetector,
-                                             FallEvent,
-                                             FallResult,
-                                             FallState,
-                                             FallStatus,
-                                             detect_falls,
+    FallConfig,
+    FallDetector,
+    FallEvent,
+    FallResult,
+    FallState,
+    FallStatus,
+    detect_falls,
 )
 from actionpose.tasks.falls.evaluate import FallClip, FallEvaluation, evaluate_falls, match_events
 from actionpose.tasks.falls.learned import FallScore, load_fall_score
