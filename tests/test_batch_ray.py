@@ -56,6 +56,7 @@ def same_results(a: Path, b: Path) -> None:
     assert sa["reason"].fillna("").tolist() == sb["reason"].fillna("").tolist()
 
 
+@pytest.mark.slow
 def test_ray_tasks_match_the_process_pool(ray_local, pool_run) -> None:
     folder, root, pool = pool_run
     report = run_batch([folder], root / "ray", BatchSettings(tasks=("falls", "gait", "reps")), engine="ray")
@@ -64,6 +65,7 @@ def test_ray_tasks_match_the_process_pool(ray_local, pool_run) -> None:
     same_results(root / "pool", root / "ray")
 
 
+@pytest.mark.slow
 def test_cli_joins_a_ray_cluster_by_address(ray_local, pool_run, tmp_path: Path) -> None:
     """``extract --engine ray --address`` from another process, against the running Ray as a cluster."""
     folder, root, _ = pool_run

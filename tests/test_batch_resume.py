@@ -10,11 +10,13 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from batch_helpers import build_folder
 
 from actionpose.cli import main
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes_without_recomputing(data_dir: Path, tmp_path: Path, capsys) -> None:
     folder = build_folder(data_dir, tmp_path / "in", corrupt=False)
     out = tmp_path / "out"

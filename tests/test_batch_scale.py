@@ -115,6 +115,7 @@ def test_run_batch_rejects_unknown_engine(tmp_path: Path) -> None:
         run_batch([tmp_path], tmp_path / "o", BatchSettings(), engine="spark")
 
 
+@pytest.mark.slow
 def test_analyze_folder_then_resume_then_other_tasks(cli, data_dir: Path, tmp_path: Path) -> None:
     """All results present, the corrupt clip a summary row with its reason; a re-run skips everything; other
     tasks reuse the pose files instead of extracting again."""
@@ -159,6 +160,7 @@ def test_analyze_folder_then_resume_then_other_tasks(cli, data_dir: Path, tmp_pa
     assert not list(out.rglob("*.part*"))
 
 
+@pytest.mark.slow
 def test_changed_input_is_redone(cli, data_dir: Path, tmp_path: Path) -> None:
     """The content hash, not the name, decides: a clip replaced by another video is extracted again."""
     folder = build_folder(data_dir, tmp_path / "in", ["pushup.mp4", "sub/gmdcsa_fall.mp4"], corrupt=False)

@@ -32,12 +32,14 @@ def test_falls_by_sequence(data_file) -> None:
     assert cv.report.accuracy >= 0.88 and cv.report.macro_f1 >= 0.88
 
 
+@pytest.mark.slow
 def test_static_body_poses_by_block(data_file) -> None:
     clips = load_body25_static(data_file("exercise/body25_static_poses/body_poses.npz"))
     cv = cross_validate(rf(window=1, stride=5), clips, 5)
     assert len(cv.report.classes) == 20 and cv.report.accuracy >= 0.93
 
 
+@pytest.mark.slow
 def test_signs_across_signers(data_file) -> None:
     signs = load_holistic_signs(data_file("signs/holistic_sequences"))
     cv = cross_validate(rf(window=30, stride=30), signs, None, restrict_to_trained=True)

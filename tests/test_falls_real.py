@@ -29,6 +29,7 @@ def gmdcsa24(data_dir):
     return labelled_clips(root, extract_poses)
 
 
+@pytest.mark.slow
 def test_gmdcsa24_every_fall_caught_no_alarm_on_daily_activities(gmdcsa24):
     scored = [evaluate_clip(c.meta["name"], c.seq, c.segments) for c in gmdcsa24]
     report = evaluate_falls(scored)
@@ -42,6 +43,7 @@ def test_gmdcsa24_every_fall_caught_no_alarm_on_daily_activities(gmdcsa24):
     assert len(adl) == 3 and all(not c.events for c in adl)
 
 
+@pytest.mark.slow
 def test_thingx_event_and_frame_f1_on_the_test_split(data_dir):
     folder = data_dir / "falls" / "thingx_skeleton" / "output_csv_label"
     if not folder.is_dir():
@@ -102,6 +104,7 @@ def _on_a_bed(seq, event, height: float, drop_s: float | None):
     return PoseSequence(data[:, None], seq.layout, seq.fps), k0 / seq.fps
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("height", [0.2, 0.3, 0.4])
 def test_real_lying_poses_on_a_bed_and_falling_off_it(gmdcsa24, height):
     """Real MediaPipe jitter of a person lying (GMDCSA24 Subject_2/Fall/13 after the fall) put on a bed:

@@ -35,6 +35,7 @@ def _diffs(ours: np.ndarray, peer: np.ndarray) -> np.ndarray:
     return np.array([ours[np.argmin(np.abs(ours - p))] - p for p in peer])
 
 
+@pytest.mark.slow
 def test_demo_heel_strikes_against_the_peer(demo) -> None:
     seq, report, peer = demo
     assert seq.num_frames == 600 and report.view.view == "side" and report.view.turns >= 1
@@ -54,6 +55,7 @@ def test_demo_heel_strikes_against_the_peer(demo) -> None:
     assert np.sum(np.abs(both) <= 3) >= 5                           # measured 7/23 (either foot)
 
 
+@pytest.mark.slow
 def test_demo_cadence_and_knee_range(demo) -> None:
     seq, report, peer = demo
     p = report.parameters
@@ -66,6 +68,7 @@ def test_demo_cadence_and_knee_range(demo) -> None:
     assert p.knee_norm_rmsd_deg is not None and p.knee_within_norm_pct is not None
 
 
+@pytest.mark.slow
 def test_demo_cli_json(demo, tmp_path: Path, capsys) -> None:
     seq, report, _ = demo
     path = save_poses(seq, tmp_path / "demo.npz")

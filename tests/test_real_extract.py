@@ -38,6 +38,7 @@ def _name(clip: str) -> str:
     return clip.replace("/", "_")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", CLIPS, ids=_name)
 def test_person_found_in_nine_of_ten_frames(clip: str, extracted: dict[str, Path]) -> None:
     if clip not in extracted:
@@ -72,6 +73,7 @@ def test_two_people_tracked_with_tasks_backend(tmp_path: Path, data_file) -> Non
     assert extra + jumps <= 1, f"{extra} extra tracks, {jumps} jumps"
 
 
+@pytest.mark.slow
 def test_render_writes_browser_h264_with_all_frames(tmp_path: Path, data_file, extracted) -> None:
     clip = data_file("clips/stgcn/ta_chi.mp4")
     out = tmp_path / "overlay.mp4"
