@@ -26,6 +26,20 @@ def find_data_dir() -> Path | None:
     return None
 
 
+def require_data_dir() -> Path:
+    """The real-data folder for a benchmark or script that cannot run without it.
+
+    Raises
+    ------
+    SystemExit
+        With one line saying where the folder is looked for, when there is none.
+    """
+    root = find_data_dir()
+    if root is None:
+        raise SystemExit("real-data folder not found: set ACTIONPOSE_DATA or put it at ../shared/data")
+    return root
+
+
 def data_file(relative: str) -> Path | None:
     """A file inside the data folder, or None when the folder or the file is absent."""
     root = find_data_dir()

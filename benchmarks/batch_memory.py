@@ -23,7 +23,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 
 
 def looped_clip(clip: Path, minutes: float, dest: Path) -> Path:
@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, nargs="+", default=[1, 10])
     ap.add_argument("--clip", default="falls/gmdcsa24/Subject_1/Fall/13.mp4", help="relative to the data folder")
     args = ap.parse_args()
-    clip = find_data_dir() / args.clip
+    clip = require_data_dir() / args.clip
     with tempfile.TemporaryDirectory(prefix="actionpose-mem-") as tmp:
         for minutes in args.minutes:
             folder = Path(tmp) / f"in{minutes:g}"

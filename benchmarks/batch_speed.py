@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from actionpose.inputs import find_videos
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.scale import BatchSettings, run_batch
 
 
@@ -87,7 +87,7 @@ def main() -> None:
     ap.add_argument("--ceiling", action="store_true",
                     help="also measure the machine's 2-process ceiling on the same work (plain MediaPipe loops)")
     args = ap.parse_args()
-    data = find_data_dir()
+    data = require_data_dir()
     folders = [data / "clips", data / "falls" / "gmdcsa24", data / "exercise" / "clips"]
     clips = find_videos(folders)
     print(f"{len(clips)} clips, {sum(c.stat().st_size for c in clips) / 2**20:.1f} MiB", flush=True)

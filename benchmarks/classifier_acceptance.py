@@ -15,7 +15,7 @@ import numpy as np
 
 from actionpose.datasets import load_body25_static, load_form_correction, load_holistic_signs, load_thingx
 from actionpose.models.classifier import ActionClassifier
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.train.crossval import cross_validate
 
 
@@ -50,10 +50,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="rf")
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        print("real-data folder not found (set ACTIONPOSE_DATA)", file=sys.stderr)
-        return 2
+    data = require_data_dir()
     all_tasks = tasks(data)
     for model in args.models.split(","):
         print(f"model {model}")

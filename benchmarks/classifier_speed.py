@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from actionpose.datasets import load_body25_static
 from actionpose.models.classifier import ActionClassifier
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.train.data import LabelledClip
 
 
@@ -24,10 +24,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="stgcn,tcn,gru,rf")
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        print("real-data folder not found (set ACTIONPOSE_DATA)", file=sys.stderr)
-        return 2
+    data = require_data_dir()
     by_class = defaultdict(list)
     for clip in load_body25_static(data / "exercise" / "body25_static_poses" / "body_poses.npz"):
         for start in range(0, clip.seq.num_frames - 29, 30):  # short clips of 30 frames

@@ -35,7 +35,7 @@ from sklearn.model_selection import GroupKFold
 from actionpose.datasets.form_correction import load_form_correction
 from actionpose.datasets.mlkit_fitness import load_mlkit_fitness, stack_poses
 from actionpose.models.classifier import ActionClassifier
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.tasks.exercise import TerminalStateClassifier, analyze, pick_exercise
 from actionpose.tasks.exercise.definitions import ExerciseDefinition, Zone, builtin_definition, parse_definition
 from actionpose.tasks.exercise.evaluation import (
@@ -198,10 +198,7 @@ def main() -> int:
     ap.add_argument("--models", default="rf,logreg", help="learned fault models (ActionClassifier names)")
     ap.add_argument("--skip-video", action="store_true", help="skip the MediaPipe extraction of the push-up clip")
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        print("real-data folder not found (set ACTIONPOSE_DATA)", file=sys.stderr)
-        return 2
+    data = require_data_dir()
     start = time.perf_counter()
     for name in ("squat", "pushup", "plank", "bicep_curl", "lunge"):
         d = builtin_definition(name)

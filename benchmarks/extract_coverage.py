@@ -17,7 +17,7 @@ import numpy as np
 
 from actionpose.inputs import find_videos
 from actionpose.pipeline import ExtractOptions, extract_poses
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.video.reader import probe_video
 from actionpose.video.render import render_video
 
@@ -41,10 +41,7 @@ def identity_switches(seq, jump: float = 0.15) -> tuple[int, int]:
 
 
 def main() -> int:
-    data = find_data_dir()
-    if data is None:
-        print("real-data folder not found (set ACTIONPOSE_DATA)", file=sys.stderr)
-        return 2
+    data = require_data_dir()
     clips = find_videos([data / "clips" / "stgcn", data / "falls" / "gmdcsa24"])
     print(f"{'clip':<42} {'frames':>6} {'person':>7} {'inside':>7}   (retry off: person)")
     for clip in clips:

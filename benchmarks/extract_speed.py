@@ -24,7 +24,7 @@ import cv2
 import mediapipe as mp
 
 from actionpose.pipeline import ExtractOptions, extract_poses
-from actionpose.sample_data import DEFAULT_CLIP, find_data_dir
+from actionpose.sample_data import DEFAULT_CLIP, require_data_dir
 
 
 def plain_loop(path: Path) -> int:
@@ -72,10 +72,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        print("real-data folder not found (set ACTIONPOSE_DATA)", file=sys.stderr)
-        return 2
+    data = require_data_dir()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; mediapipe {mp.__version__}")
     single_clip(data / DEFAULT_CLIP, args.repeats)
     return 0

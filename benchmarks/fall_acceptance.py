@@ -27,7 +27,7 @@ from actionpose.cache import PoseCache
 from actionpose.datasets import load_thingx
 from actionpose.datasets.urfall import urfall_segments
 from actionpose.pipeline import ExtractOptions, extract_poses
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.tasks.falls import detect_falls
 from actionpose.tasks.falls.data import evaluate_clip, fall_intervals, labelled_clips
 from actionpose.tasks.falls.evaluate import FallClip, evaluate_falls
@@ -53,9 +53,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, help="folder for extracted poses")
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        raise SystemExit("real-data folder not found ($ACTIONPOSE_DATA or ../shared/data)")
+    data = require_data_dir()
 
     gmd_root = data / "falls" / "gmdcsa24"
     gmd = labelled_clips(gmd_root, lambda p: cached(args.cache, f"gmd/{p.relative_to(gmd_root)}", p))

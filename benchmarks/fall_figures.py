@@ -36,7 +36,7 @@ from actionpose.datasets import load_thingx  # noqa: E402
 from actionpose.datasets.urfall import urfall_segments  # noqa: E402
 from actionpose.pipeline import ExtractOptions  # noqa: E402
 from actionpose.pose.mediapipe.lowlight import darken_video  # noqa: E402
-from actionpose.sample_data import find_data_dir  # noqa: E402
+from actionpose.sample_data import require_data_dir  # noqa: E402
 from actionpose.tasks.falls import FallConfig, detect_falls  # noqa: E402
 from actionpose.tasks.falls.data import evaluate_clip as _evaluate_clip  # noqa: E402
 from actionpose.tasks.falls.data import fall_intervals, labelled_clips  # noqa: E402
@@ -101,9 +101,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="folder for extracted poses (and the darkened clips)")
     ap.add_argument("--json", type=Path, help="also write the tables as JSON")
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        raise SystemExit("real-data folder not found ($ACTIONPOSE_DATA or ../shared/data)")
+    data = require_data_dir()
     sources, per_clip = [], []
 
     gmd_root = data / "falls" / "gmdcsa24"

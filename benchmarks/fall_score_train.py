@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fall_acceptance import cached  # noqa: E402
 from fall_scenes import scene, sequence  # noqa: E402
 
-from actionpose.sample_data import find_data_dir  # noqa: E402
+from actionpose.sample_data import require_data_dir  # noqa: E402
 from actionpose.tasks.falls import FallConfig, detect_falls  # noqa: E402
 from actionpose.tasks.falls.data import fall_intervals, labelled_clips  # noqa: E402
 from actionpose.tasks.falls.learned import FEATURES, MODEL_PATH, FallScore, trail_features  # noqa: E402
@@ -107,9 +107,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="pose cache folder")
     ap.add_argument("--write", action="store_true", help="write the model fitted on everything to the package")
     args = ap.parse_args()
-    data = find_data_dir()
-    if data is None:
-        raise SystemExit("real-data folder not found ($ACTIONPOSE_DATA or ../shared/data)")
+    data = require_data_dir()
     root = data / "falls" / "gmdcsa24"
     subjects: dict[str, dict] = {}
     for clip in labelled_clips(root, lambda p: cached(args.cache, "", p)):

@@ -38,7 +38,7 @@ import numpy as np
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
 from actionpose.models.classifier import ActionClassifier
-from actionpose.sample_data import find_data_dir
+from actionpose.sample_data import require_data_dir
 from actionpose.train.data import LabelledClip
 from actionpose.train.defaults import DEFAULT_FPS, DEFAULT_MODEL, DEFAULT_WINDOW
 from actionpose.train.evaluate import evaluate_predictions
@@ -141,9 +141,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="pose cache folder for the videos")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    data = find_data_dir()
-    if data is None:
-        raise SystemExit("real-data folder not found ($ACTIONPOSE_DATA or ../shared/data)")
+    data = require_data_dir()
     print("| set | clips/class | model | window macro-F1 | baseline | clip macro-F1 | baseline | clips tested "
           "| folds | s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
