@@ -186,7 +186,8 @@ def test_train_save_and_analyze_with_the_saved_model(dashboard: str, browser, tm
         wait.until(lambda d, u=uploader, n=paths[-1].name: n in u.text)
     _click_button(browser, "Extract poses and train")
     wait.until(lambda d: "Evaluation on people it did not train on" in d.find_element(By.TAG_NAME, "body").text)
-    name = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Model name']")
+    # the report streams in: the save form comes after the heading, so wait for it too
+    name = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input[aria-label='Model name']")))
     name.send_keys("browser model")
     _click_button(browser, "Save")
     link = wait.until(ec.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Analyze a clip with it")))

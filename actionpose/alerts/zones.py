@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -14,6 +13,7 @@ import cv2
 import numpy as np
 
 from actionpose.errors import InputError
+from actionpose.settings_file import read_settings_file
 
 #: largest coordinate accepted, in pixels (keeps the polygon exact in float32)
 MAX_COORD = 1e6
@@ -131,16 +131,7 @@ def load_zones(path: str | Path) -> list[Zone]:
         The file is missing or unreadable, is not JSON, or an entry is not a zone.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "zone file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(path, f"cannot read the zone file ({err.__class__.__name__})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(path, f"not valid JSON (line {err.lineno}: {err.msg})") from None
+    data = read_settings_file(path, "zone file", yaml_ok=False)
     if not isinstance(data, list):
         raise InputError(path, 'expected a JSON list of {"name": ..., "polygon": [[x, y], ...]}')
     zones = []

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from actionpose.errors import InputError
+from actionpose.settings_file import read_settings_file
 
 
 def add_alert_args(p: argparse.ArgumentParser, zones: bool = True) -> None:
@@ -55,16 +56,9 @@ def print_alert(alert) -> None:
 def load_config_file(path: str | Path, cls):
     """A dataclass of thresholds from a JSON or YAML file of ``{field: value}``; unknown keys are errors."""
     import dataclasses
-    import json
-
-    import yaml
 
     path = Path(path)
-    try:
-        text = path.read_text()
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise InputError(path, f"cannot read the settings ({str(exc).splitlines()[0]})") from None
+    data = read_settings_file(path, "settings file")
     if not isinstance(data, dict):
         raise InputError(path, "settings must be a mapping of name: value")
     names = {f.name: f for f in dataclasses.fields(cls)}

@@ -12,6 +12,7 @@ from typing import Any
 
 from actionpose.atomic import atomic_path
 from actionpose.errors import InputError
+from actionpose.settings_file import read_settings_file
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,7 @@ def load_config(data_dir: str | Path) -> DashboardConfig:
     path = config_path(data_dir)
     if not path.is_file():
         return DashboardConfig()
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(path, f"cannot read the dashboard config ({exc})") from None
+    raw = read_settings_file(path, "dashboard config", yaml_ok=False)
     if not isinstance(raw, dict):
         raise InputError(path, "the dashboard config must be a JSON object")
     known = {f.name for f in fields(DashboardConfig)}

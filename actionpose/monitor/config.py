@@ -31,6 +31,7 @@ from typing import Any
 
 from actionpose.atomic import atomic_path
 from actionpose.errors import InputError
+from actionpose.settings_file import read_settings_file
 
 #: the tasks a monitor can run live
 LIVE_TASKS = ("falls", "gait")
@@ -211,22 +212,8 @@ def load_monitors(path: str | Path) -> MonitorsFile:
     InputError
         The file is missing or unreadable, not JSON/YAML, or a monitor is not valid (one line).
     """
-    import yaml
-
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "monitors file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read the monitors file ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text or "{}")
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse_monitors(data, path)
+    return parse_monitors(read_settings_file(path, "monitors file", empty={}), path)
 
 
 def save_monitors(path: str | Path, monitors: list[MonitorConfig], state_dir: str | Path | None = None,

@@ -26,17 +26,15 @@ uncertain view), warnings are sent as ``"info"`` and say why.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from actionpose.alerts.types import SEVERITIES, Alert
 from actionpose.errors import InputError
+from actionpose.settings_file import read_settings_file
 from actionpose.tasks.base import TaskEvent
 from actionpose.tasks.gait.premise import is_walk
 from actionpose.tasks.gait.results import GaitParameters, GaitReport
@@ -155,15 +153,7 @@ def rules_from_data(data: Any, source: str | Path | None = None) -> list[GaitRul
 def load_rules(path: str | Path) -> list[GaitRule]:
     """Read rules from a ``.yaml`` / ``.yml`` or ``.json`` file (see the module notes)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot read the rules file ({exc.strerror or exc})") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InputError(path, f"not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({exc})") from None
-    return rules_from_data(data, path)
+    return rules_from_data(read_settings_file(path, "rules file"), path)
 
 
 def rules_to_data(rules: Iterable[GaitRule]) -> list[dict[str, Any]]:
