@@ -61,3 +61,18 @@ def read_reference(name: str) -> tuple[list[tuple[str, tuple[int, ...]]], int, i
             entries.append((key, tuple(ast.literal_eval(shape))))
     counts = [int(w) for w in header[1].replace(",", " ").split() if w.isdigit()]
     return entries, counts[0], counts[1]
+
+
+@pytest.fixture
+def ws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh private dashboard workspace (and no remembered results)."""
+    from actionpose.dashboard import runs
+    from actionpose.dashboard.config import ENV_DIR, ENV_HOST, ENV_MAX_UPLOAD_MB
+
+    root = tmp_path / "workspace"
+    monkeypatch.setenv(ENV_DIR, str(root))
+    monkeypatch.delenv(ENV_MAX_UPLOAD_MB, raising=False)
+    monkeypatch.delenv(ENV_HOST, raising=False)
+    runs.forget()
+    yield root
+    runs.forget()

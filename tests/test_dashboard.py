@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dashboard_helpers import APP, TIMEOUT, _restore_actionpose_logging  # noqa: F401 (a fixture)
 from fall_scenes import scene, sequence
 from streamlit.testing.v1 import AppTest
 from synthetic_actors import actor
@@ -31,34 +32,6 @@ from actionpose.demo import synthetic_walker
 from actionpose.errors import InputError
 from actionpose.skeleton.io import save_poses
 from actionpose.skeleton.sequence import PoseSequence
-
-
-@pytest.fixture(autouse=True)
-def _restore_actionpose_logging():
-    """The app configures the "actionpose" logger for its own process; in-process AppTest runs must not leave
-    that handler and level behind for the other tests."""
-    import logging
-
-    logger = logging.getLogger("actionpose")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-
-APP = Path(__file__).resolve().parents[1] / "actionpose" / "dashboard" / "app.py"
-TIMEOUT = 120
-
-
-@pytest.fixture
-def ws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh private workspace for the app (and no remembered results)."""
-    root = tmp_path / "workspace"
-    monkeypatch.setenv(ENV_DIR, str(root))
-    monkeypatch.delenv(ENV_MAX_UPLOAD_MB, raising=False)
-    monkeypatch.delenv(ENV_HOST, raising=False)
-    runs.forget()
-    yield root
-    runs.forget()
 
 
 def app(page: str | None = None) -> AppTest:

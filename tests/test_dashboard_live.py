@@ -7,27 +7,22 @@ import time
 from pathlib import Path
 
 import pytest
+from dashboard_helpers import APP, _restore_actionpose_logging  # noqa: F401 (a fixture)
 from streamlit.testing.v1 import AppTest
 
 from actionpose.alerts.sinks import SQLiteSink
 from actionpose.alerts.types import Alert
 from actionpose.dashboard import monitors as mon
-from actionpose.dashboard.config import ENV_DIR, ENV_HOST, ENV_MAX_UPLOAD_MB
 from actionpose.dashboard.workspace import Workspace
 from actionpose.monitor.status import MonitorStatus, write_status
 
-APP = Path(__file__).resolve().parents[1] / "actionpose" / "dashboard" / "app.py"
-
 
 @pytest.fixture
-def ws_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "workspace"
-    monkeypatch.setenv(ENV_DIR, str(root))
-    monkeypatch.delenv(ENV_MAX_UPLOAD_MB, raising=False)
-    monkeypatch.delenv(ENV_HOST, raising=False)
+def ws_dir(ws_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The private workspace, with the supervisor not started (its start is recorded)."""
     started = []
     monkeypatch.setattr(mon, "ensure_supervisor", lambda ws: started.append(ws.root) or None)
-    return root
+    return ws_dir
 
 
 def live() -> AppTest:
