@@ -53,29 +53,21 @@ def test_frame_segments_split_at_label_changes_and_frame_gaps():
     assert segs == [(0.0, 0.2, "a"), (0.3, 0.4, "a"), (0.4, 0.5, "b"), (0.5, 0.6, "c")]
 
 
-@pytest.mark.parametrize("text, expected", [("0.4 to 4", (0.4, 4.0)), ("[ 2.8 to 6]", (2.8, 6.0)),
-                                            ("0.9 4.6", (0.9, 4.6)), ("1.8 to 5]:", (1.8, 5.0))])
-def test_parse_range(text, expected):
-    assert parse_range(text) == expected
+@pytest.mark.parametrize("parse, text, expected", [
+    (parse_range, "0.4 to 4", (0.4, 4.0)), (parse_range, "[ 2.8 to 6]", (2.8, 6.0)),
+    (parse_range, "0.9 4.6", (0.9, 4.6)), (parse_range, "1.8 to 5]:", (1.8, 5.0)),
+    (parse_ranges, "0 to 0.3; 1.5 to 2.2", [(0.0, 0.3), (1.5, 2.2)]), (parse_ranges, "0.4 to 4", [(0.4, 4.0)]),
+    (parse_ranges, "[0 to 1];[2 to 3];", [(0.0, 1.0), (2.0, 3.0)])])
+def test_parse_range_and_ranges(parse, text, expected):
+    """One range, or several separated by ``;`` (legal in GMDCSA24's labels)."""
+    assert parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["9.7 to 3", "soon", "1 to", ""])
-def test_parse_range_rejects(text):
+@pytest.mark.parametrize("parse, text", [(parse_range, t) for t in ("9.7 to 3", "soon", "1 to", "")]
+                         + [(parse_ranges, t) for t in ("", " ; ", "0 to 1; soon", "0 to 1; 3 to 2")])
+def test_parse_range_and_ranges_reject(parse, text):
     with pytest.raises(ValueError):
-        parse_range(text)
-
-
-@pytest.mark.parametrize("text, expected", [("0 to 0.3; 1.5 to 2.2", [(0.0, 0.3), (1.5, 2.2)]),
-                                            ("0.4 to 4", [(0.4, 4.0)]),
-                                            ("[0 to 1];[2 to 3];", [(0.0, 1.0), (2.0, 3.0)])])
-def test_parse_ranges_reads_several_ranges(text, expected):
-    assert parse_ranges(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", " ; ", "0 to 1; soon", "0 to 1; 3 to 2"])
-def test_parse_ranges_rejects(text):
-    with pytest.raises(ValueError):
-        parse_ranges(text)
+        parse(text)
 
 
 def test_gmdcsa24_labels_json_with_several_ranges_in_one_segment(tmp_path):
