@@ -1,6 +1,9 @@
-"""Where the real example data lives: ``$ACTIONPOSE_DATA`` or a ``shared/data`` folder beside the project.
+"""Where the example data lives: the clip shipped in the package, and the real-data folder
+(``$ACTIONPOSE_DATA`` or a ``shared/data`` folder beside the project).
 
-The data is third-party and never shipped in the package; this module only finds it.
+The data folder is third-party and never shipped; this module only finds it. The one exception is
+:data:`EXAMPLE_CLIP`, a small MIT-licensed GMDCSA24 fall re-encoded by ``scripts/make_example_clip.py``
+(attribution in ``actionpose/examples/README.md``), so the demo and the dashboard show real footage anywhere.
 """
 
 from __future__ import annotations
@@ -8,8 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: the clip the demo and the quick start analyse when the data folder is present
+#: a real clip in the data folder used by speed benchmarks (340x256, 300 frames, one person)
 DEFAULT_CLIP = "clips/stgcn/ta_chi.mp4"
+#: the real clip shipped in the package (GMDCSA24 Subject_2 Fall 13, MIT): 320x240, 15 fps, 133 frames,
+#: standing until 2.5 s, then a backward fall; what ``actionpose demo`` and the dashboard's example run on
+EXAMPLE_CLIP = Path(__file__).resolve().parent / "examples" / "fall_gmdcsa24.mp4"
 
 
 def find_data_dir() -> Path | None:

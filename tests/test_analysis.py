@@ -113,15 +113,18 @@ def test_your_own_task_plugs_in_and_stays_silent_when_its_premise_fails():
         base._REGISTRY.pop("wave", None)
 
 
-def test_demo_without_data_runs_the_analysis_too(tmp_path, monkeypatch):
+def test_demo_without_data_runs_on_the_packaged_real_clip(tmp_path, monkeypatch):
     from actionpose.demo import run_demo
 
     monkeypatch.setenv("ACTIONPOSE_DATA", str(tmp_path / "no-such-folder"))
     lines = run_demo(tmp_path / "out")
+    assert lines[0].startswith("fall_gmdcsa24.mp4 (real GMDCSA24 fall")
     doc = json.loads((tmp_path / "out" / "analysis.json").read_text())
     assert set(doc["tasks"]) == set(DEFAULT_TASKS)
-    assert doc["tasks"]["falls"]["events"] == []                       # a walker does not fall
-    assert 90 < doc["tasks"]["gait"]["people"][0]["parameters"]["cadence_spm"] < 130
+    # the clip is labelled falling from 2.5 s; measured: one fall, onset 2.9 s, impact 3.4 s, still down
+    events = doc["tasks"]["falls"]["events"]
+    assert len(events) == 1 and 2.4 <= events[0]["start_s"] <= 4.0 and not events[0]["got_up"]
+    assert any(line.startswith("  fall: person 0 starts falling at") for line in lines)
     assert any(line.startswith("gait: ") for line in lines)
     assert (tmp_path / "out" / "overlay.mp4").stat().st_size > 0
 

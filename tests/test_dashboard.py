@@ -99,6 +99,23 @@ def test_analyze_pose_file_shows_video_timeline_gait_and_downloads(ws_dir: Path,
     assert any("from the cache" in c.value for c in at.caption)
 
 
+def test_analyze_example_clip_button_runs_on_the_packaged_real_fall(ws_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ACTIONPOSE_DATA", str(ws_dir / "no-data-folder"))  # works without the data folder
+    at = app()
+    assert any("try the example clip" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Try the example clip").click().run()
+    no_traceback(at)
+    assert all(e.startswith("Fall detected") for e in errors(at)) and len(at.get("video")) == 1
+    assert any("fall_gmdcsa24.mp4: 133 frames at 15 fps, 1 tracked person(s)" in c.value for c in at.caption)
+    # labelled falling backward from 2.5 s; measured: impact at 3.4 s, still down at the end
+    banners = [e for e in errors(at) if e.startswith("Fall detected: person 0 fell at")]
+    assert len(banners) == 1 and "still down" in banners[0], errors(at)
+    assert list(read_alerts(ws_dir / "alerts.sqlite")["source"]) == ["fall_gmdcsa24.mp4"]
+    # the example stays chosen across reruns, from the cache
+    at.run()
+    assert any("from the cache" in c.value for c in at.caption)
+
+
 def test_analyze_fall_shows_banner_and_records_the_alert(ws_dir: Path, tmp_path: Path) -> None:
     fall = sequence(scene([("lying", 0.7, 4.0)]))
     at = app()

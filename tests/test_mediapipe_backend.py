@@ -109,13 +109,13 @@ def test_registered_and_created_by_name():
 
 @pytest.mark.parametrize("options, message", [
     ({"mode": "face"}, "unknown MediaPipe mode"),
-    ({"max_people": 2}, "legacy MediaPipe Pose finds one person"),
-    ({"mode": "holistic", "max_people": 3}, "legacy MediaPipe Pose finds one person"),
+    ({"mode": "holistic", "max_people": 3}, "legacy MediaPipe Holistic finds one person"),
+    ({"max_people": 2, "model_complexity": 2}, "does not ship"),
+    ({"mode": "tasks", "model_complexity": 2}, "does not ship"),
     ({"max_people": 0}, "max_people"),
     ({"model_complexity": 3}, "model_complexity"),
     ({"model_complexity": 1.0}, "model_complexity"),
     ({"mode": "hands", "model_complexity": 2}, "model_complexity"),
-    ({"mode": "tasks"}, "needs model_path"),
     ({"mode": "hands", "model_path": "x.task"}, "selects mode 'tasks'"),
     ({"model_path": "/nonexistent/pose.task"}, "not found"),
     ({"min_detection_confidence": 1.5}, r"\[0, 1\]"),

@@ -19,6 +19,8 @@ from actionpose.dashboard.workspace import UPLOAD_SUFFIXES
 
 #: the model selectbox (seeded every run from :data:`feedback.CHOSEN_MODEL_KEY`, which outlives page switches)
 MODEL_KEY = "analyze_model"
+#: set by the "Try the example clip" button: analyse the real clip shipped in the package
+EXAMPLE_KEY = "analyze_example"
 NO_MODEL = "(none)"
 
 
@@ -68,6 +70,17 @@ def _store(uploaded) -> object:
     if key not in st.session_state:
         limit = feedback.settings().max_upload_bytes
         st.session_state[key] = feedback.workspace().store(uploaded, uploaded.name, limit_bytes=limit)
+    return st.session_state[key]
+
+
+def _store_example() -> object:
+    """The packaged example clip in the workspace (stored once per session)."""
+    from actionpose.sample_data import EXAMPLE_CLIP
+
+    key = "stored:example"
+    if key not in st.session_state:
+        with open(EXAMPLE_CLIP, "rb") as fh:
+            st.session_state[key] = feedback.workspace().store(fh, EXAMPLE_CLIP.name)
     return st.session_state[key]
 
 
@@ -268,10 +281,18 @@ def page() -> None:
         max_upload_size=max(1, math.ceil(settings.max_upload_mb)),
         help="Videos: mp4, mov, avi, mkv, webm ... Pose files: npz, parquet, csv, COCO/AlphaPose JSON, NTU "
              ".skeleton, or a ZIP of OpenPose JSON frames.")
-    if uploaded is None:
-        st.info("Upload a clip to see the skeleton, the timeline, falls, gait, reps and signs.")
+    if st.button("Try the example clip", icon=":material/play_circle:",
+                 help="a real fall shipped with ActionPose: GMDCSA24 Subject 2, fall 13 (MIT, (c) 2024 Ekram Alam), "
+                      "320x240, 9 s"):
+        st.session_state[EXAMPLE_KEY] = True
+    if uploaded is not None:
+        st.session_state[EXAMPLE_KEY] = False  # a new upload replaces the example
+    example = uploaded is None and st.session_state.get(EXAMPLE_KEY, False)
+    if uploaded is None and not example:
+        st.info("Upload a clip, or try the example clip, to see the skeleton, the timeline, falls, gait, reps "
+                "and signs.")
         return
-    if uploaded.size > settings.max_upload_bytes:
+    if uploaded is not None and uploaded.size > settings.max_upload_bytes:
         st.error(f"{uploaded.name} is {uploaded.size / 2 ** 20:.1f} MB; the upload limit is "
                  f"{settings.max_upload_mb:g} MB (start the dashboard with --max-upload-mb to change it).")
         return
@@ -279,11 +300,12 @@ def page() -> None:
         st.warning("Choose at least one task (or your own model) in the settings.")
         return
     result = None
+    label = "the example clip" if example else uploaded.name
     names: dict[str, str] = {}  # private paths -> the uploaded name, for error messages
-    with feedback.shown_errors(f"Cannot analyse {uploaded.name}", names):
-        stored = _store(uploaded)
+    with feedback.shown_errors(f"Cannot analyse {label}", names):
+        stored = _store_example() if example else _store(uploaded)
         names[str(stored.path)] = stored.name
-        with st.status(f"Analysing {uploaded.name}", expanded=True) as status:
+        with st.status(f"Analysing {label}", expanded=True) as status:
             extract_bar, render_bar = feedback.ProgressBar("Extracting poses"), None
 
             def on_render(done: int, total: int | None) -> None:
@@ -297,9 +319,9 @@ def page() -> None:
                 result = run_clip(feedback.workspace(), feedback.library(), feedback.config(), stored, request,
                                   settings.max_upload_bytes, on_extract=extract_bar, on_render=on_render)
             except Exception:
-                status.update(label=f"{uploaded.name}: failed", state="error", expanded=False)
+                status.update(label=f"{label}: failed", state="error", expanded=False)
                 raise
-            status.update(label=f"{uploaded.name}: done", state="complete", expanded=False)
+            status.update(label=f"{label}: done", state="complete", expanded=False)
     if result is None:
         return
     if record:

@@ -11,7 +11,9 @@ Modes and layouts (all ``C = 4``: x, y, z, score; missing joints NaN with score 
 * ``hands``: legacy ``mp.solutions.hands``, ``hands`` layout; see :mod:`.hands` for handedness and
   how hands are grouped into people.
 * ``tasks``: ``PoseLandmarker`` from a ``.task`` file (chosen by ``model_path``), up to
-  ``max_people`` people, ``blazepose33``.
+  ``max_people`` people, ``blazepose33``. Mode ``pose`` with ``max_people > 1`` and no ``model_path``
+  becomes ``tasks`` with the bundle shipped in the package (:func:`.models.bundled_task`: lite for
+  ``model_complexity=0``, full otherwise; there is no heavy bundle).
 
 Left and right are the person's own. ``mirrored=True`` declares selfie (horizontally flipped)
 input: MediaPipe names body sides as they appear in the image, so for mirrored input the left and
@@ -31,7 +33,7 @@ from actionpose.errors import BackendError, InputError
 from actionpose.pose.base import PoseBackend, register_backend
 from actionpose.pose.mediapipe.hands import HandsRunner
 from actionpose.pose.mediapipe.lowlight import LowLight
-from actionpose.pose.mediapipe.models import LANDMARK_MODELS, check_task_file
+from actionpose.pose.mediapipe.models import LANDMARK_MODELS, bundled_task, check_task_file
 from actionpose.pose.mediapipe.rotation import RotatedRetry
 from actionpose.pose.mediapipe.solutions import HolisticRunner, PoseRunner
 from actionpose.pose.mediapipe.tasks import SAME_PERSON_IOU, TasksRunner
@@ -40,8 +42,8 @@ log = logging.getLogger(__name__)
 
 MODES = ("pose", "holistic", "hands", "tasks")
 _MIN_STEP_US = 1000  # the Tasks API counts whole milliseconds, which must increase
-_ONE_PERSON = ("legacy MediaPipe Pose finds one person; give a PoseLandmarker .task model for several "
-               "(model_path=...)")
+_ONE_PERSON = ("legacy MediaPipe Holistic finds one person; for several use mode 'pose' (the shipped "
+               "PoseLandmarker bundle) or a .task model (model_path=...)")
 
 
 def _mediapipe_version() -> str:
@@ -71,10 +73,12 @@ class MediaPipeBackend(PoseBackend):
         Legacy model size: 0 (lite), 1 (full, the default), 2 (heavy); Hands has 0 and 1. Models
         mediapipe lacks are looked up as described in :mod:`.models`, never downloaded.
     model_path
-        A PoseLandmarker ``.task`` bundle; selects mode ``"tasks"``.
+        A PoseLandmarker ``.task`` bundle; selects mode ``"tasks"``. Without one, mode ``"tasks"``, or
+        mode ``"pose"`` with ``max_people > 1``, uses the bundle shipped in the package that matches
+        ``model_complexity`` (0 lite, 1 full; 2 has none and raises).
     max_people
         Most people per frame: Tasks ``num_poses``, Hands ``max_num_hands = 2 * max_people``;
-        legacy Pose and Holistic find one.
+        legacy Pose and Holistic find one (Pose with several switches to Tasks, see ``model_path``).
     min_detection_confidence, min_tracking_confidence
         MediaPipe's thresholds.
     static_image_mode
@@ -111,17 +115,23 @@ class MediaPipeBackend(PoseBackend):
         self._low_light: LowLight | None = None
         if mode not in MODES:
             raise BackendError(f"unknown MediaPipe mode {mode!r}; choose one of {', '.join(MODES)}")
+        if isinstance(max_people, bool) or not isinstance(max_people, int) or max_people < 1:
+            raise BackendError(f"max_people must be a positive integer, got {max_people!r}")
+        #: True when the .task file is the one shipped in the package (chosen by model_complexity)
+        self.bundled = False
         if model_path is not None:
             if mode not in ("pose", "tasks"):
                 raise BackendError(f"model_path (a PoseLandmarker .task file) selects mode 'tasks'; it cannot be "
                                    f"used with mode {mode!r}")
             mode = "tasks"
-        elif mode == "tasks":
-            raise BackendError("mode 'tasks' needs model_path, a PoseLandmarker .task file such as "
-                               "pose_landmarker_full.task")
-        if isinstance(max_people, bool) or not isinstance(max_people, int) or max_people < 1:
-            raise BackendError(f"max_people must be a positive integer, got {max_people!r}")
-        if mode in ("pose", "holistic") and max_people > 1:
+        elif mode == "tasks" or (mode == "pose" and max_people > 1):
+            if model_complexity is not None and (isinstance(model_complexity, bool)
+                                                 or model_complexity not in LANDMARK_MODELS):
+                raise BackendError(f"model_complexity must be one of 0, 1, 2, got {model_complexity!r}")
+            model_path = bundled_task(model_complexity)
+            self.bundled = True
+            mode, model_complexity = "tasks", None
+        if mode == "holistic" and max_people > 1:
             raise BackendError(_ONE_PERSON)
         allowed = {"tasks": (), "hands": (0, 1)}.get(mode, tuple(LANDMARK_MODELS))
         if mode == "tasks" and model_complexity is not None:
@@ -237,6 +247,7 @@ class MediaPipeBackend(PoseBackend):
         else:
             meta["model"] = self.model_file.name
             meta["model_sha256"] = self.model_sha256
+            meta["model_bundled"] = self.bundled
             meta["same_person_iou"] = self.same_person_iou
         meta.update(max_people=self.max_people, min_detection_confidence=self.min_detection_confidence,
                     min_tracking_confidence=self.min_tracking_confidence, static_image_mode=self.static_image_mode,

@@ -1,9 +1,13 @@
-"""Model files for the MediaPipe backend: the legacy pose landmark models and user-given ``.task`` files.
+"""Model files for the MediaPipe backend: the legacy pose landmark models, the shipped and user-given ``.task`` files.
 
 mediapipe 0.10.21 bundles only ``pose_landmark_full.tflite`` (``model_complexity=1``); for 0 and 2 it
 would download the lite or heavy model at run time, which ActionPose never does. Instead the file is
 looked up in folders the user names and copied into mediapipe's package folder, where the legacy
 graph expects it.
+
+Several people need the Tasks ``PoseLandmarker`` and a ``.task`` bundle. ActionPose ships two in
+``bundles/`` (Apache-2.0, see ``bundles/NOTICE.md``), built from mediapipe 0.10.21's own lite and full
+models: :func:`bundled_task` picks one by ``model_complexity``. There is no heavy bundle.
 """
 
 from __future__ import annotations
@@ -25,6 +29,30 @@ LANDMARK_MODELS: dict[int, str] = {0: "pose_landmark_lite.tflite", 1: "pose_land
 #: environment variable naming a folder with extra MediaPipe model files
 MODELS_ENV = "ACTIONPOSE_MEDIAPIPE_MODELS"
 _PROJECT_ROOT = Path(__file__).resolve().parents[3]
+#: the PoseLandmarker bundles shipped in the package, by legacy ``model_complexity``
+BUNDLE_DIR = Path(__file__).resolve().parent / "bundles"
+BUNDLED_TASKS: dict[int, str] = {0: "pose_landmarker_lite_from_legacy_md.task",
+                                 1: "pose_landmarker_full_from_legacy_md.task"}
+
+
+def bundled_task(complexity: int | None = None) -> Path:
+    """The shipped PoseLandmarker ``.task`` bundle for ``model_complexity`` (0 lite, 1 or None full).
+
+    Raises
+    ------
+    BackendError
+        For complexity 2 (no heavy bundle is shipped), or when the package lacks the file.
+    """
+    complexity = 1 if complexity is None else complexity
+    if complexity not in BUNDLED_TASKS:
+        raise BackendError(f"model_complexity={complexity} with several people needs a heavy PoseLandmarker .task, "
+                           f"which ActionPose does not ship: use --model-complexity 0 or 1, or give one with "
+                           f"--weights")
+    path = BUNDLE_DIR / BUNDLED_TASKS[complexity]
+    if not path.is_file():
+        raise BackendError(f"the shipped PoseLandmarker bundle {path} is missing; reinstall actionpose or give a "
+                           f".task file with --weights")
+    return path
 
 
 def package_model_dir() -> Path:
