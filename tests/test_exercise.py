@@ -203,7 +203,7 @@ def test_rep_metrics_tempo_depth_rom_and_asymmetry() -> None:
 # ------------------------------------------------------------------- faults
 #: exercise -> (fault id, pose option that causes it)
 FAULTS = [
-    ("squat", "shallow_depth", {"depth": 68}),
+    ("squat", "shallow_depth", {"depth": 55}),
     ("squat", "forward_lean", {"lean": 65}),
     ("squat", "knee_travel", {"shin": 55}),
     ("pushup", "shallow_elbows", {"bottom_elbow": 103}),

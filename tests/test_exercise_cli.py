@@ -20,7 +20,7 @@ FAULT_KEYS = {"id", "message", "value", "threshold", "direction", "unit", "why",
 
 @pytest.fixture(scope="module")
 def two_people(tmp_path_factory) -> Path:
-    a = synthetic_sequence("squat", reps=[1, 1, 1], noise_px=1.0, track_id=0, origin=(160, 420), depth=68)
+    a = synthetic_sequence("squat", reps=[1, 1, 1], noise_px=1.0, track_id=0, origin=(160, 420), depth=55)
     b = synthetic_sequence("squat", reps=[1, 1, 0.55, 1, 1], noise_px=1.0, track_id=1, origin=(480, 420), seed=3)
     return save_poses(stack_people([a, b]), tmp_path_factory.mktemp("poses") / "two_squatters.npz")
 

@@ -31,6 +31,8 @@ def _print_report(report, source: str) -> None:
                   f"{units.get('rom_deg', '')}{extra}  [{rep.view}]  {rep.feedback}")
             for f in rep.faults:
                 print(f"      {f.id}: {f.measured()}" + (f" [{f.standard}]" if f.standard else ""))
+            if rep.not_assessed:
+                print(f"      not assessed from this view ({rep.view}): {', '.join(rep.not_assessed)}")
     if not report.people:
         print(f"{source}: no person seen long enough")
 
@@ -42,7 +44,7 @@ def cmd_reps(args: argparse.Namespace) -> int:
     source = Path(args.input)
     if not source.exists():
         raise InputError(source, "no such file")
-    definition = None if args.exercise == "auto" else get_definition(args.exercise)
+    definition = None if args.exercise == "auto" else get_definition(args.exercise, args.standard)
     learned = LearnedFaults(args.fault_model, tuple(args.ok_class.split(","))) if args.fault_model else None
     seq = load_or_extract(source, args)
     if seq.num_people == 0 or not seq.present.any():
@@ -55,7 +57,7 @@ def cmd_reps(args: argparse.Namespace) -> int:
         if choice.exercise is None:
             raise InputError(source, "could not tell the exercise (no reps or holds of any built-in exercise); "
                                      "pass --exercise NAME")
-        definition = get_definition(choice.exercise)
+        definition = get_definition(choice.exercise, args.standard)
     report = analyze(seq, definition, person=args.person, learned=learned)
     if choice is not None:
         report.auto = choice.to_dict()
@@ -64,6 +66,7 @@ def cmd_reps(args: argparse.Namespace) -> int:
     else:
         if choice is not None:
             print(f"{source}: exercise picked automatically: {choice.exercise}")
+        print(f"{source}: form judged by the {report.standard!r} standard of {report.exercise}")
         _print_report(report, str(source))
     return 0
 
@@ -81,9 +84,12 @@ def cmd_exercises(args: argparse.Namespace) -> int:
                  if d.rest and d.peak else "in position: " + ", ".join(
                      f"{g.measure} {g.zone.direction} {g.zone.threshold:g}" for g in d.gates))
         print(f"{d.name:<13} {d.kind:<5} {signal:<28} {zones}")
-        for r in d.rules:
-            print(f"{'':<13} - {r.id}: {r.measure} at {r.at} {r.zone.direction} {r.zone.threshold:g}"
-                  f"{'' if r.view == 'any' else f' ({r.view} view)'}: {r.message}")
+        for name in d.standard_names():
+            st = d.standards.get(name)
+            print(f"{'':<13} standard {name}" + (f": {st.description}" if st and st.description else ""))
+            for r in d.with_standard(name).rules:
+                print(f"{'':<13}   - {r.id}: {r.measure} at {r.at} {r.zone.direction} {r.zone.threshold:g}"
+                      f"{'' if r.view == 'any' else f' ({r.view} view)'}: {r.message}")
     return 0
 
 
@@ -125,6 +131,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--json", action="store_true", help="one JSON document on stdout")
     r.add_argument("--fault-model", metavar="MODEL",
                    help="also judge each rep with a trained classifier (`actionpose train` on form-labelled data)")
+    r.add_argument("--standard", default="default",
+                   help="the named form standard to judge by: default, or e.g. squat powerlifting, pushup strict "
+                        "(see `actionpose exercises`)")
     r.add_argument("--ok-class", default="C,correct,good,ok",
                    help="comma-separated classes of --fault-model that mean good form")
     add_backend_args(r)

@@ -188,7 +188,8 @@ def _units(d: ExerciseDefinition) -> dict[str, str]:
 
 
 def analyze(seq: PoseSequence, exercise: str | ExerciseDefinition = "squat", person: int | None = None,
-            options: AnalyzeOptions | None = None, learned: LearnedFaults | None = None) -> ExerciseReport:
+            options: AnalyzeOptions | None = None, learned: LearnedFaults | None = None,
+            standard: str | None = None) -> ExerciseReport:
     """Count, measure and judge the reps (or holds) of every person in ``seq``.
 
     Parameters
@@ -202,13 +203,16 @@ def analyze(seq: PoseSequence, exercise: str | ExerciseDefinition = "squat", per
         Only this track id.
     learned
         Optional learned form-fault model applied to every rep.
+    standard
+        The named standard the form rules judge by (``default``; e.g. squat ``powerlifting``, push-up
+        ``strict``; see ``actionpose exercises``). None keeps the definition's.
 
     Raises
     ------
     InputError
-        For an unknown exercise, a bad definition file, or a person id that is not in ``seq``.
+        For an unknown exercise or standard, a bad definition file, or a person id that is not in ``seq``.
     """
-    definition = get_definition(exercise)
+    definition = get_definition(exercise, standard)
     options = options or AnalyzeOptions()
     if person is not None and int(person) not in set(seq.track_ids.tolist()):
         raise InputError(seq.meta.get("source"), f"no person {person}; track ids are {seq.track_ids.tolist()}")
@@ -222,7 +226,7 @@ def analyze(seq: PoseSequence, exercise: str | ExerciseDefinition = "squat", per
             continue
         people.append(analyze_track(seq, p, definition, options, learned))
     return ExerciseReport(definition.name, definition.title, definition.kind, float(seq.fps), float(seq.duration),
-                          people, units=_units(definition))
+                          people, units=_units(definition), standard=definition.standard)
 
 
 __all__ = ["AnalyzeOptions", "TrackAnalysis", "analyze", "analyze_track"]

@@ -66,7 +66,10 @@ VIEWS = ("any", "side", "front")
 KINDS = ("reps", "hold")
 _MEASURE_OPTIONS = {"sides", "above", "scale", "of", "shift", "peak_class", "rest_class"}
 _TOP_KEYS = {"name", "title", "description", "kind", "signal", "rest", "peak", "phases", "measures", "gates",
-             "rules", "depth", "rom", "asymmetry", "signature", "feedback", "timing", "sources"}
+             "rules", "depth", "rom", "asymmetry", "signature", "feedback", "timing", "sources", "standards"}
+_RULE_KEYS = {"id", "measure", "at", "above", "below", "message", "why", "view", "min_s", "min_share", "phase"}
+#: the standard every definition has (its base rules, unless the file says otherwise)
+DEFAULT_STANDARD = "default"
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Standard:
+    """A named set of form criteria (e.g. squat ``default`` vs ``powerlifting``).
+
+    ``rules`` are the definition's rules as this standard judges them: the base rules with the
+    standard's overrides applied (a threshold, the measure, the view, ...), plus any rules it adds.
+    """
+
+    name: str
+    description: str
+    rules: tuple[Rule, ...]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Timing:
     """Counter timing, in seconds."""
 
@@ -204,6 +221,31 @@ class ExerciseDefinition:
     description: str = ""
     sources: tuple[str, ...] = ()
     origin: str = "built-in"
+    standards: dict[str, Standard] = field(default_factory=dict)
+    standard: str = DEFAULT_STANDARD
+
+    def standard_names(self) -> list[str]:
+        """Names of the definition's standards (``default`` first)."""
+        names = list(self.standards) or [DEFAULT_STANDARD]
+        return sorted(names, key=lambda n: (n != DEFAULT_STANDARD, n))
+
+    def with_standard(self, name: str | None) -> ExerciseDefinition:
+        """This definition judged by the standard ``name`` (None: ``default``).
+
+        Raises
+        ------
+        InputError
+            For a standard the definition does not have (naming the ones it has).
+        """
+        from dataclasses import replace
+
+        name = (name or DEFAULT_STANDARD).strip().lower()
+        if name == self.standard:
+            return self
+        if name not in self.standards:
+            raise InputError(self.name, f"unknown standard {name!r} for {self.name}; standards: "
+                                        f"{', '.join(self.standard_names())}")
+        return replace(self, rules=self.standards[name].rules, standard=name)
 
     def measure(self, name: str) -> Measure:
         """A named measure (``signal`` is the counting signal)."""
@@ -219,6 +261,12 @@ class ExerciseDefinition:
                 "signal": None if self.signal is None else {
                     "type": self.signal.type, "joints": list(self.signal.joints), "unit": self.signal.unit},
                 "rest": zone(self.rest), "peak": zone(self.peak), "phases": list(self.phases),
+                "standard": self.standard,
+                "standards": {n: {"description": st.description,
+                                  "rules": [{"id": r.id, "measure": r.measure, "at": r.at,
+                                             r.zone.direction: r.zone.threshold, "view": r.view}
+                                            for r in st.rules]}
+                              for n, st in self.standards.items()},
                 "rules": [{"id": r.id, "measure": r.measure, "at": r.at, r.zone.direction: r.zone.threshold,
                            "view": r.view, "message": r.message, "why": r.why} for r in self.rules]}
 
@@ -324,8 +372,7 @@ class _Parser:
     def rule(self, i: int, value: Any, known: set[str]) -> Rule:
         where = f"rules[{i}]"
         spec = dict(self.mapping(value, where))
-        unknown = set(spec) - {"id", "measure", "at", "above", "below", "message", "why", "view", "min_s",
-                               "min_share", "phase"}
+        unknown = set(spec) - _RULE_KEYS
         if unknown:
             raise self.fail(f"{where} has unknown key(s) {sorted(unknown)}")
         rid = self.text(spec.get("id"), f"{where}.id")
@@ -348,6 +395,46 @@ class _Parser:
             raise self.fail(f"rule {rid!r}: min_s must be >= 0 and min_share in (0, 1]")
         return Rule(rid, measure, at, zone, self.text(spec.get("message"), f"rule {rid!r}.message"),
                     str(spec.get("why", "")).strip(), view, min_s, min_share, phase)
+
+    def standards(self, value: Any, base_rules: tuple[Rule, ...], known: set[str]) -> dict[str, Standard]:
+        """Named standards: each a mapping ``{description, sources, rules: {rule id: overrides}}``; an
+        override names keys of a base rule to change (a whole new rule needs ``measure`` and ``message``)."""
+        if value is None:
+            return {DEFAULT_STANDARD: Standard(DEFAULT_STANDARD, "the definition's rules", base_rules)}
+        out = {}
+        for name, spec in self.mapping(value, "standards").items():
+            where = f"standard {name!r}"
+            spec = self.mapping(spec or {}, where)
+            bad = set(spec) - {"description", "rules", "sources"}
+            if bad:
+                raise self.fail(f"{where} has unknown key(s) {sorted(bad)}; allowed: description, rules, sources")
+            overrides = self.mapping(spec.get("rules", {}) or {}, f"{where}.rules")
+            by_id = {r.id: r for r in base_rules}
+            rules = list(base_rules)
+            for i, (rid, change) in enumerate(overrides.items()):
+                change = dict(self.mapping(change, f"{where}.rules.{rid}"))
+                if "id" in change:
+                    raise self.fail(f"{where}.rules.{rid}: the id is the key, do not repeat it")
+                base = by_id.get(rid)
+                if base is None:
+                    doc = {"id": rid, **change}
+                else:
+                    doc = {"id": rid, "measure": base.measure, "at": base.at, "message": base.message,
+                           "why": base.why, "view": base.view, "min_s": base.min_s, "min_share": base.min_share,
+                           "phase": base.phase}
+                    if not ({"above", "below"} & set(change)):
+                        doc[base.zone.direction] = base.zone.threshold
+                    doc.update(change)
+                rule = self.rule(i, doc, known)
+                if base is None:
+                    rules.append(rule)
+                else:
+                    rules[rules.index(base)] = rule
+            out[str(name).lower()] = Standard(str(name).lower(), str(spec.get("description", "")).strip(),
+                                              tuple(rules), tuple(str(s) for s in spec.get("sources", []) or []))
+        if DEFAULT_STANDARD not in out:
+            raise self.fail(f"standards must include {DEFAULT_STANDARD!r}, got {sorted(out)}")
+        return out
 
     def definition(self, doc: Any, base: Path | None, origin: str) -> ExerciseDefinition:
         doc = self.mapping(doc, "the document")
@@ -403,14 +490,17 @@ class _Parser:
             raise self.fail(f"feedback has unknown key(s) {sorted(set(feedback) - {'good', 'partial'})}; "
                             "allowed: good, partial")
         sources = doc.get("sources", []) or []
+        standards = self.standards(doc.get("standards"), parsed_rules, known)
         return ExerciseDefinition(
             name=name, title=str(doc.get("title", name.replace("_", " ").capitalize())), kind=kind, signal=signal,
-            rest=rest, peak=peak, phases=(phases[0], phases[1]), measures=measures, gates=gates, rules=parsed_rules,
+            rest=rest, peak=peak, phases=(phases[0], phases[1]), measures=measures, gates=gates,
+            rules=standards[DEFAULT_STANDARD].rules,
             depth=refs["depth"], rom=refs["rom"], asymmetry=refs["asymmetry"],
             signature=self.conditions(doc.get("signature"), "signature", known),
             good=str(feedback.get("good", "Good rep")), partial=str(feedback.get("partial", "")), timing=timing,
             description=str(doc.get("description", "")),
-            sources=tuple(str(s) for s in sources), origin=origin)
+            sources=tuple(str(s) for s in sources), origin=origin, standards=standards,
+            standard=DEFAULT_STANDARD)
 
 
 def parse_definition(doc: Any, source: str | Path = "<definition>", base: str | Path | None = None,
@@ -487,9 +577,18 @@ def builtin_definitions() -> list[ExerciseDefinition]:
     return [builtin_definition(n) for n in builtin_names()]
 
 
-def get_definition(spec: str | Path | ExerciseDefinition) -> ExerciseDefinition:
+def get_definition(spec: str | Path | ExerciseDefinition, standard: str | None = None) -> ExerciseDefinition:
     """A definition from a built-in name, a ``.yaml``/``.yml``/``.json`` file, or a learned-states
-    ``.npz`` (counted with the model's peak probability and no form rules)."""
+    ``.npz`` (counted with the model's peak probability and no form rules), judged by ``standard``
+    (None: the definition's current one, ``default`` for a freshly read one).
+
+    Raises
+    ------
+    InputError
+        For an unknown exercise or standard, or a bad definition file.
+    """
+    if standard is not None:
+        return get_definition(spec).with_standard(standard)
     if isinstance(spec, ExerciseDefinition):
         return spec
     text = str(spec)
@@ -503,7 +602,6 @@ def get_definition(spec: str | Path | ExerciseDefinition) -> ExerciseDefinition:
     return builtin_definition(text)
 
 
-__all__ = ["AGGREGATES", "ALIASES", "Condition", "ExerciseDefinition", "KINDS", "MEASURE_TYPES", "Measure", "PHASES",
-           "Rule",
-           "SIDES", "Timing", "VIEWS", "Zone", "builtin_definition", "builtin_definitions", "builtin_names",
-           "get_definition", "load_definition_file", "parse_definition"]
+__all__ = ["AGGREGATES", "ALIASES", "Condition", "DEFAULT_STANDARD", "ExerciseDefinition", "KINDS", "MEASURE_TYPES",
+           "Measure", "PHASES", "Rule", "SIDES", "Standard", "Timing", "VIEWS", "Zone", "builtin_definition",
+           "builtin_definitions", "builtin_names", "get_definition", "load_definition_file", "parse_definition"]

@@ -3,8 +3,9 @@
 A rule reduces one measure over the rep (its value at the bottom, its minimum, ...) and fires when
 the value crosses the rule's threshold. A ``sustained`` rule fires on an excursion instead
 (:func:`excursion`): beyond the threshold for a minimum time, or for a minimum share of one phase of
-the rep (descent, bottom, ascent), and reports when it happened and how far it went. A rule that needs a view the camera does not give (knee
-travel judged from the front), or whose measure is missing, is *not assessed* -- never a fault.
+the rep (descent, bottom, ascent), and reports when it happened and how far it went. A rule that needs
+a view the camera does not give (knee travel judged from the front), or whose measure is missing, is
+*not assessed* -- never a fault.
 
 Learned faults (:class:`LearnedFaults`) run an :class:`~actionpose.models.classifier.ActionClassifier`
 trained on labelled form data (e.g. the Exercise-Correction recordings) over each rep; any class
@@ -14,9 +15,9 @@ other than the "ok" ones becomes a fault.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -127,8 +128,9 @@ def rep_faults(definition: ExerciseDefinition, values: dict[str, np.ndarray], sp
     fps, times
         Frame rate and per-frame seconds (default ``frame / fps``), for sustained rules.
     standard
-        The standard's name, recorded on every fault.
+        The standard's name recorded on every fault (default: the definition's, ``definition.standard``).
     """
+    standard = standard or definition.standard
     faults, skipped = [], []
     phases = None
     t = times if times is not None else np.arange(len(values["signal"])) / fps
@@ -182,7 +184,9 @@ def hold_faults(definition: ExerciseDefinition, values: dict[str, np.ndarray], f
         good &= ~bad
         share = float(bad.sum() / judged.sum())
         if share >= min_share:
-            faults.append(fault_of(rule, float(np.median(v[bad])), definition.measure(rule.measure).unit, share))
+            f = fault_of(rule, float(np.median(v[bad])), definition.measure(rule.measure).unit, share)
+            f.standard = definition.standard
+            faults.append(f)
     return faults, skipped, good
 
 

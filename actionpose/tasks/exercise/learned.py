@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -28,8 +28,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from actionpose import __version__
 from actionpose.atomic import atomic_path
 from actionpose.errors import InputError
-from actionpose.safezip import check_zip_file
 from actionpose.features.normalize import named_points
+from actionpose.safezip import check_zip_file
 from actionpose.skeleton.layouts import get_layout
 from actionpose.skeleton.sequence import PoseSequence
 
@@ -102,7 +102,7 @@ class TerminalStateClassifier(ClassifierMixin, BaseEstimator):
         self.rest_class = rest_class
         self.peak_class = peak_class
 
-    def fit(self, X: np.ndarray, y: Sequence[str]) -> "TerminalStateClassifier":
+    def fit(self, X: np.ndarray, y: Sequence[str]) -> TerminalStateClassifier:
         """Learn from ``(N, K, C)`` poses and their labels."""
         E = embed(X, self.layout)
         y = np.asarray(y).astype(str)
@@ -176,7 +176,7 @@ class TerminalStateClassifier(ClassifierMixin, BaseEstimator):
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TerminalStateClassifier":
+    def load(cls, path: str | Path) -> TerminalStateClassifier:
         """Read a model written by :meth:`save` (``allow_pickle=False``)."""
         path = Path(path)
         if not path.is_file():

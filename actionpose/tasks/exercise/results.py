@@ -24,7 +24,9 @@ class Fault:
 
     ``value`` is what was measured (in the measure's unit), ``threshold`` and ``direction`` the rule
     it crossed, ``why`` where the threshold comes from; ``share`` is, for holds, the fraction of the
-    time in position with the fault. ``source`` is ``"rule"`` or ``"learned"``.
+    time in position with the fault. ``source`` is ``"rule"`` or ``"learned"``. ``standard`` names the
+    standard the rule belongs to (e.g. squat ``powerlifting``); ``phase``, ``start_s``, ``end_s`` and
+    ``duration_s`` say when a sustained fault happened in the rep.
     """
 
     id: str
@@ -130,6 +132,7 @@ class ExerciseReport(TaskResult):
     people: list[PersonReport]
     units: dict[str, str] = field(default_factory=dict)
     auto: dict[str, Any] | None = None
+    standard: str = "default"
 
     def person_ids(self) -> list[int]:
         return [int(p.person) for p in self.people]

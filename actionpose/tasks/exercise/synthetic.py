@@ -11,7 +11,7 @@ plank, ...), so every form rule can be shown to fire on a faulty rep and stay si
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

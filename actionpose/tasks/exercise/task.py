@@ -7,13 +7,18 @@ exercise).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.base import register_task
-from actionpose.tasks.exercise.analyze import AnalyzeOptions, analyze as analyze_exercise
+from actionpose.tasks.exercise.analyze import AnalyzeOptions
+from actionpose.tasks.exercise.analyze import analyze as analyze_exercise
 from actionpose.tasks.exercise.auto import pick_exercise
+from actionpose.tasks.exercise.definitions import get_definition
 from actionpose.tasks.exercise.results import ExerciseReport
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,12 +35,15 @@ class ExerciseConfig:
         A learned form-fault model (``.apm``) applied to every rep.
     ok_class
         The fault model's classes that mean good form.
+    standard
+        The named standard the form rules judge by (``default``, squat ``powerlifting``, push-up ``strict``).
     """
 
     exercise: str = "auto"
     options: AnalyzeOptions = field(default_factory=AnalyzeOptions)
     fault_model: str | None = None
     ok_class: tuple[str, ...] = ("correct",)
+    standard: str = "default"
 
 
 def _empty(source: str, reason: str) -> ExerciseReport:
@@ -55,7 +63,12 @@ def analyze(seq: PoseSequence, config: ExerciseConfig) -> ExerciseReport:
             return _empty(source, "no exercise recognised (none of the built-in exercises explains the motion)")
         exercise = choice.exercise
     learned = LearnedFaults(config.fault_model, tuple(config.ok_class)) if config.fault_model else None
-    report = analyze_exercise(seq, exercise, options=config.options, learned=learned)
+    standard = config.standard
+    if choice is not None and standard not in get_definition(exercise).standard_names():
+        # a standard chosen for another exercise (e.g. push-up "strict" on a clip that turned out a squat)
+        log.warning("%s has no standard %r: judged by the default standard", exercise, standard)
+        standard = None
+    report = analyze_exercise(seq, exercise, options=config.options, learned=learned, standard=standard)
     report.source = source
     if choice is not None:
         report.auto = choice.to_dict()
