@@ -1,5 +1,6 @@
 """Live monitors: the monitors file is checked with one clear error, the supervisor restarts a killed worker,
-and a source that disappears and comes back is reconnected without losing an alert."""
+and a source that disappears and comes back (a file moved away, a local MJPEG-over-HTTP camera stopped and
+restarted) is reconnected without losing an alert."""
 
 from __future__ import annotations
 
@@ -154,3 +155,50 @@ def test_a_source_that_disappears_and_returns_is_reconnected_and_loses_no_alert(
     falls_ = alerts[alerts["kind"] == "fall"]
     assert set(falls_["severity"]) == {"critical"} and set(alerts["source"]) == {"ward"}
     assert falls_["time_s"].is_monotonic_increasing  # stream time went on across the reconnect
+
+
+@pytest.mark.slow
+def test_an_http_camera_that_stops_and_restarts_is_reconnected_and_loses_no_alert(tmp_path: Path, data_file) -> None:
+    """A real network stream: MJPEG over HTTP from a local server playing a real fall clip, stopped after the
+    first fall and started again; the fall after the restart is alerted once, none is lost or doubled."""
+    from actionpose.alerts.sinks import read_alerts
+    from actionpose.monitor.config import MonitorConfig
+    from actionpose.monitor.worker import run_monitor
+    from tests.mjpeg_server import MJPEGServer
+
+    camera = MJPEGServer.from_video(data_file(FALL_CLIP)).start()
+    db, state = tmp_path / "alerts.sqlite", tmp_path / "state"
+    monitors = [{"name": "ward cam", "source": camera.url, "cooldown_s": 1.0}]
+    config = load_monitors(_write(tmp_path, monitors)).monitors[0]
+    assert isinstance(config, MonitorConfig) and config.kind == "stream"
+    stop = threading.Event()
+    thread = threading.Thread(target=run_monitor, args=(config, state, str(db)), kwargs={"stop": stop}, daemon=True)
+    thread.start()
+
+    def falls() -> int:
+        return int((read_alerts(db)["kind"] == "fall").sum()) if db.exists() else 0
+
+    def state_is(name: str):
+        return lambda: (s := read_one(state, "ward_cam")) and s.state == name and s
+
+    try:
+        _wait(lambda: falls() >= 1, 90, "the first fall alert")
+        assert _wait(state_is("running"), 5, "running").reconnects == 0
+        camera.stop()  # the camera goes away in the middle of the clip, after its fall
+        down = _wait(state_is("reconnecting"), 30, "reconnecting")
+        time.sleep(2.0)  # tries against a closed port ("connection refused"), with back-off
+        assert read_one(state, "ward_cam").state == "reconnecting" and falls() == 1
+        camera.start()  # same port, the clip from its first frame
+        _wait(lambda: falls() >= 2, 60, "the fall alert after the restart")
+        up = _wait(state_is("running"), 5, "running again")
+    finally:
+        stop.set()
+        thread.join(30)
+        camera.stop()
+    assert not thread.is_alive()
+    assert up.reconnects > down.reconnects >= 1 and camera.connections >= 2
+    alerts = read_alerts(db)
+    falls_ = alerts[alerts["kind"] == "fall"]
+    assert len(falls_) == 2  # one before the drop, exactly one after the restart
+    assert set(falls_["severity"]) == {"critical"} and set(alerts["source"]) == {"ward cam"}
+    assert falls_["time_s"].is_monotonic_increasing
