@@ -163,7 +163,7 @@ def test_two_people_from_package_data_give_two_stable_tracks(no_data, tmp_path: 
     assert seq.num_frames == frames
     coverage = seq.present.mean(axis=0)
     order = np.argsort(-coverage)
-    # measured: two tracks, present in 45 and 45 of the first 45 frames; 113 and 119 of all 133
+    # measured: two tracks, present in 45 and 44 of the first 45 frames; 113 and 119 of all 133
     assert seq.num_people <= 3 and coverage[order[:2]].min() >= 0.8, coverage
     y = _centres(seq, axis=1)[:, order[:2]]
     # identities never swap: each track stays on its own half (the person and its mirror image)
