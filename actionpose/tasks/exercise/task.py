@@ -42,7 +42,7 @@ class ExerciseConfig:
     exercise: str = "auto"
     options: AnalyzeOptions = field(default_factory=AnalyzeOptions)
     fault_model: str | None = None
-    ok_class: tuple[str, ...] = ("correct",)
+    ok_class: tuple[str, ...] = ("C", "correct", "good", "ok")
     standard: str = "default"
 
 
