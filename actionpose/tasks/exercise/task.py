@@ -60,6 +60,8 @@ def analyze(seq: PoseSequence, config: ExerciseConfig) -> ExerciseReport:
     if exercise == "auto":
         choice = pick_exercise(seq)
         if choice.exercise is None:
+            if choice.reason and choice.reason.startswith("cannot tell"):
+                return _empty(source, f"exercise unknown: {choice.reason}")
             return _empty(source, "no exercise recognised (none of the built-in exercises explains the motion)")
         exercise = choice.exercise
     learned = LearnedFaults(config.fault_model, tuple(config.ok_class)) if config.fault_model else None
