@@ -173,7 +173,8 @@ def pick_exercise(seq: PoseSequence, candidates: list[ExerciseDefinition] | None
     best = ranked[0]
     if choice.scores[best] <= 0:
         choice.reason = "no reps or holds of any built-in exercise"
-    elif len(ranked) > 1 and choice.scores[ranked[1]] >= TIE_RATIO * choice.scores[best]:
+    elif (len(ranked) > 1 and choice.scores[ranked[1]] >= TIE_RATIO * choice.scores[best]
+          and choice.evidence[best].get("reps", 1.0) >= 1):    # only partial reps: picked, then not counted
         a, b = sorted(ranked[:2])
         seen = "; ".join(f"{n}: {choice.evidence[n].get('reps', 0):.0f} reps" for n in (a, b))
         why = ("the stance (split or level feet) cannot be seen" if {a, b} == {"lunge", "squat"}
