@@ -13,9 +13,9 @@ definitions themselves:
   direction the person faces, one knee forward and the back knee low), a squat a *level* one. Where no rep's
   stance can be seen, the signature decides as before.
 
-The highest score wins. With no evidence at all (score 0), or when the runner-up scores within
-:data:`TIE_RATIO` of the winner (e.g. a squat and a lunge that the stance cannot separate because the
-legs are hidden), the picker says it cannot tell instead of guessing.
+The highest score wins. With no evidence at all (score 0), or when two exercises that need a stance (squat,
+lunge) score within :data:`TIE_RATIO` of each other and no rep shows the stance (the legs are hidden), the
+picker says it cannot tell instead of guessing.
 This is a transparent scoring classifier, not a trained one: no public labelled set of videos of
 all seven exercises exists to train one (see the project's data card).
 """
@@ -165,6 +165,7 @@ def pick_exercise(seq: PoseSequence, candidates: list[ExerciseDefinition] | None
     else:
         track = int(np.argmax(seq.present.sum(axis=0)))
     choice = AutoChoice(None, int(seq.track_ids[track]))
+    by_name = {d.name: d for d in candidates}
     for d in candidates:
         ev = evidence(seq, track, d, options)
         choice.evidence[d.name] = ev
@@ -174,12 +175,11 @@ def pick_exercise(seq: PoseSequence, candidates: list[ExerciseDefinition] | None
     if choice.scores[best] <= 0:
         choice.reason = "no reps or holds of any built-in exercise"
     elif (len(ranked) > 1 and choice.scores[ranked[1]] >= TIE_RATIO * choice.scores[best]
-          and choice.evidence[best].get("reps", 1.0) >= 1):    # only partial reps: picked, then not counted
+          and choice.evidence[best].get("reps", 1.0) >= 1    # only partial reps: picked, then not counted
+          and all(by_name[n].stance and "stance" not in choice.evidence[n] for n in ranked[:2])):
         a, b = sorted(ranked[:2])
         seen = "; ".join(f"{n}: {choice.evidence[n].get('reps', 0):.0f} reps" for n in (a, b))
-        why = ("the stance (split or level feet) cannot be seen" if {a, b} == {"lunge", "squat"}
-               else "both explain the motion as well")
-        choice.reason = f"cannot tell {a} from {b} ({why}; {seen})"
+        choice.reason = f"cannot tell {a} from {b} (the stance, split or level feet, cannot be seen; {seen})"
     else:
         choice.exercise = best
     log.info("auto exercise: %s (scores %s; %s)", choice.exercise, choice.scores, choice.reason)
