@@ -605,3 +605,15 @@ def test_class_zip_needs_class_folders(tmp_path: Path) -> None:
     archive.write_bytes(buffer.getvalue())
     with pytest.raises(InputError, match="class folders"):
         unpack_classes(archive, "c.zip", Workspace(tmp_path / "ws"), 10 ** 6)
+
+
+def test_analyze_offers_the_form_standards(ws_dir: Path) -> None:
+    at = app()
+    standard = at.selectbox(key="analyze_standard")
+    assert standard.options == ["default", "strict (push-up)", "powerlifting (squat)"]
+    exercise = next(s for s in at.selectbox if s.label == "Exercise")
+    exercise.set_value("squat").run()
+    assert at.selectbox(key="analyze_standard").options == ["default", "powerlifting"]
+    from actionpose.dashboard.pages.analyze import _standards
+
+    assert list(_standards("pushup")) == ["default", "strict"]

@@ -55,8 +55,7 @@ def cmd_reps(args: argparse.Namespace) -> int:
     if definition is None:
         choice = pick_exercise(seq, person=args.person)
         if choice.exercise is None:
-            raise InputError(source, "could not tell the exercise (no reps or holds of any built-in exercise); "
-                                     "pass --exercise NAME")
+            raise InputError(source, f"could not tell the exercise: {choice.reason}; pass --exercise NAME")
         definition = get_definition(choice.exercise, args.standard)
     report = analyze(seq, definition, person=args.person, learned=learned)
     if choice is not None:

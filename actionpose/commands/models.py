@@ -42,13 +42,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     from actionpose.train.guidance import check_data, evaluate_by_group
 
     clips = _training_clips(args.data, args)
+    if args.reps:
+        from actionpose.tasks.exercise.rep_model import REP_FRAMES, rep_classifier, rep_clips
+
+        frames = args.window or REP_FRAMES
+        cut = rep_clips(clips, args.reps, frames=frames)
+        print(f"training data: {len(clips)} clips of {args.reps}, cut into reps by its counter "
+              f"(each rep time-normalised to {frames} frames)")
+        print("\n".join(cut.lines()), flush=True)
+        if not cut.clips:
+            raise InputError(args.data, f"no complete {args.reps} rep in any clip: check --reps")
+        clips = cut.clips
     data = check_data(clips)
-    print(f"training data: {len(clips)} clips")
+    print(f"training data: {len(clips)} {'reps' if args.reps else 'clips'}")
     print("\n".join(data.lines()), flush=True)
 
     def make() -> ActionClassifier:
-        return ActionClassifier(model=args.model, window=args.window, stride=args.stride, fps=args.fps,
-                                people=args.people, epochs=args.epochs, seed=args.seed)
+        if args.reps:
+            return rep_classifier(args.reps, model=args.model, frames=frames, people=1, epochs=args.epochs,
+                                  seed=args.seed)
+        return ActionClassifier(model=args.model, window=args.window or DEFAULT_WINDOW, stride=args.stride,
+                                fps=args.fps, people=args.people, epochs=args.epochs, seed=args.seed)
 
     evaluation = None
     if args.cv:
@@ -75,7 +89,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"wrote {args.report}")
     kept = f", kept epoch {clf.history_.best_epoch}" if clf.history_ else ""
     print(f"{args.output}: {args.model} model, {len(clf.classes_)} classes ({', '.join(clf.classes_)}), "
-          f"{len(clips)} clips{kept}")
+          f"{len(clips)} {'reps' if args.reps else 'clips'}{kept}")
+    if args.reps:
+        print(f"judge reps with it: actionpose reps VIDEO --exercise {args.reps} --fault-model {args.output}")
     if evaluation is not None and not evaluation.better:
         print("warning: saved, but NOT better than the majority-class baseline on held-out people (see above)")
     return 0
@@ -157,7 +173,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--model", default=DEFAULT_MODEL,
                    help=f"rf | gb | logreg | knn | stgcn | tcn | gru (default {DEFAULT_MODEL}: features + random "
                         "forest, what generalises from a few clips)")
-    t.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="window length in frames")
+    t.add_argument("--window", type=int,
+                   help=f"window length in frames (default {DEFAULT_WINDOW}; with --reps: frames per "
+                        "time-normalised rep, default 32)")
+    t.add_argument("--reps", metavar="EXERCISE",
+                   help="a per-rep form model: cut each clip into its reps of EXERCISE (e.g. squat) and learn "
+                        "the clip's label (correct / incorrect / a fault) per rep; use it with "
+                        "`reps --fault-model`")
     t.add_argument("--stride", type=int, help="window step in frames (default half the window)")
     t.add_argument("--epochs", type=int, default=60)
     t.add_argument("--fps", type=float, help="resample clips to this frame rate first")

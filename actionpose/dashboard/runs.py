@@ -49,6 +49,7 @@ class AnalyzeRequest:
     backend: str = "mediapipe"
     tasks: tuple[str, ...] = ("falls", "gait", "reps")
     exercise: str = "auto"
+    standard: str = "default"
     height_m: float | None = None
     model: str | None = None
 
@@ -135,12 +136,24 @@ def _analyze(seq: PoseSequence, request: AnalyzeRequest, library: ModelLibrary, 
     from actionpose.tasks.exercise.task import ExerciseConfig
     from actionpose.tasks.gait import GaitConfig
 
-    analysis = analyze_sequence(seq, request.tasks, {"reps": ExerciseConfig(exercise=request.exercise),
-                                                     "gait": GaitConfig(height_m=request.height_m)})
-    result["analysis"] = analysis
+    clf, model_error = None, None
     if request.model:
         try:
             clf = library.load(request.model)
+        except (ActionPoseError, ValueError) as exc:
+            model_error = str(exc)
+    rep_model = getattr(clf, "rep_model", None)
+    reps = ExerciseConfig(exercise=request.exercise, standard=request.standard)
+    if rep_model:                # a per-rep form model judges every rep of its exercise (Train page, "form of ...")
+        reps.fault_model = str(library.path(request.model))
+        if reps.exercise == "auto":
+            reps.exercise = rep_model["exercise"]
+    analysis = analyze_sequence(seq, request.tasks, {"reps": reps, "gait": GaitConfig(height_m=request.height_m)})
+    result["analysis"] = analysis
+    if model_error:
+        result["model_error"] = model_error
+    elif clf is not None and not rep_model:
+        try:
             result["windows"] = clf.predict_windows(seq)
             result["verdict"] = clf.predict_verdict(seq, result["windows"])
         except (ActionPoseError, ValueError) as exc:

@@ -102,9 +102,14 @@ def load_clips(workspace: Workspace, files: Mapping[str, Sequence[StoredFile]],
 
 def train_and_evaluate(clips: Sequence[LabelledClip], model: str = DEFAULT_MODEL, window: int = DEFAULT_WINDOW,
                        epochs: int = 30, progress: Callable[[int, int, dict], None] | None = None,
-                       skipped: Sequence[str] = ()) -> TrainingRun:
+                       skipped: Sequence[str] = (), reps: str | None = None) -> TrainingRun:
     """Count the data, cross-validate by person/recording against the majority-class baseline, then fit on
     every clip (the model that is saved).
+
+    With ``reps`` (an exercise, e.g. ``squat``) the model is a per-rep form model: every clip is cut into its
+    reps by the exercise's counter, each rep time-normalised to ``window`` frames, and the clip's label
+    (correct / incorrect / a fault) learned per rep (:mod:`actionpose.tasks.exercise.rep_model`); it judges
+    reps on the Analyze page and with ``actionpose reps --fault-model``.
 
     Raises
     ------
@@ -114,9 +119,18 @@ def train_and_evaluate(clips: Sequence[LabelledClip], model: str = DEFAULT_MODEL
     from actionpose.models.classifier import ActionClassifier
 
     check_classes({c.label: [c] for c in clips})
+    if reps:
+        from actionpose.tasks.exercise.rep_model import rep_classifier, rep_clips
+
+        cut = rep_clips(clips, reps, frames=int(window))
+        skipped = [*skipped, *(f"{name}: no complete {reps} rep" for name in cut.without_reps)]
+        clips = cut.clips
+        check_classes({c.label: [c] for c in clips})
     data = check_data(clips)
 
     def make() -> ActionClassifier:
+        if reps:
+            return rep_classifier(reps, model=model, frames=int(window), epochs=int(epochs), seed=0)
         return ActionClassifier(model=model, window=int(window), epochs=int(epochs), seed=0)
 
     evaluation = evaluate_by_group(make, clips, data=data)

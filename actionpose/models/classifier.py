@@ -91,6 +91,9 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
         Extra constructor options of the model (e.g. ``{"width": 32}``).
     background, min_present
         See :func:`actionpose.train.windows.make_windows`.
+    rep_model
+        Set for a per-rep form model (:mod:`actionpose.tasks.exercise.rep_model`): ``{"exercise", "frames",
+        "fps"}``, each rep time-normalised to ``frames`` frames is one window.
     """
 
     def __init__(self, model: str = "stgcn", window: int = 30, stride: int | None = None, fps: float | None = None,
@@ -98,7 +101,7 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
                  batch_size: int = 32, lr: float = 1e-3, weight_decay: float = 1e-4, augment: bool = True,
                  class_weight: str | None = "balanced", val_fraction: float = 0.2, patience: int = 12,
                  seed: int = 0, model_options: dict | None = None, background: str = "none",
-                 min_present: float = 0.5) -> None:
+                 min_present: float = 0.5, rep_model: dict | None = None) -> None:
         self.model = model
         self.window = window
         self.stride = stride
@@ -118,6 +121,7 @@ class ActionClassifier(ClassifierMixin, BaseEstimator):
         self.model_options = model_options
         self.background = background
         self.min_present = min_present
+        self.rep_model = rep_model
 
     # ------------------------------------------------------------------ data
     @property

@@ -36,6 +36,19 @@ def _exercises() -> list[str]:
     return ["auto", *builtin_names()]
 
 
+def _standards(exercise: str) -> dict[str, str]:
+    """The form standards offered for ``exercise`` (auto: every built-in one), name -> label."""
+    from actionpose.tasks.exercise import builtin_definition, builtin_definitions
+
+    defs = builtin_definitions() if exercise == "auto" else [builtin_definition(exercise)]
+    out = {"default": "default"}
+    for d in defs:
+        for name in d.standard_names():
+            if name != "default":
+                out[name] = f"{name} ({d.title.lower()})" if exercise == "auto" else name
+    return out
+
+
 def _request() -> tuple[AnalyzeRequest, bool]:
     """The settings widgets; returns the request and whether to record alerts."""
     config, lib = feedback.config(), feedback.library()
@@ -49,6 +62,11 @@ def _request() -> tuple[AnalyzeRequest, bool]:
                                format_func=TASK_NAMES.get,
                                help="Sign transcripts need hand landmarks: MediaPipe then runs in holistic mode.")
         exercise = c3.selectbox("Exercise", _exercises(), help="auto: recognised from the motion")
+        standards = _standards(exercise)
+        standard = c3.selectbox("Form standard", list(standards), format_func=standards.get, key="analyze_standard",
+                                help="the criteria the form rules judge by, e.g. squat depth by the knee angle "
+                                     "(default) or the hip crease below the knee (powerlifting); with auto, an "
+                                     "exercise without the chosen standard is judged by its default")
         c4, c5, c6 = st.columns(3)
         height = c4.number_input("Walker's height (m, 0 = unknown)", 0.0, 2.5, 0.0, 0.01,
                                  help="gives gait lengths in metres")
@@ -59,7 +77,7 @@ def _request() -> tuple[AnalyzeRequest, bool]:
                              help="the clip's label, its segments and labels over time from a model of the Train "
                                   "page")
         record = c6.checkbox("Record fall and gait alerts in the alert log", value=True)
-    request = AnalyzeRequest(backend=backend, tasks=tuple(tasks), exercise=exercise,
+    request = AnalyzeRequest(backend=backend, tasks=tuple(tasks), exercise=exercise, standard=standard,
                              height_m=height or None, model=None if model == NO_MODEL else model)
     return request, record
 

@@ -61,7 +61,7 @@ def _store_all(given: dict[str, list]) -> tuple[dict[str, list], dict[str, str]]
     return out, {}
 
 
-def _train(given: dict[str, list], model: str, window: int, epochs: int) -> None:
+def _train(given: dict[str, list], model: str, window: int, epochs: int, reps: str | None = None) -> None:
     from actionpose.dashboard.training import check_classes
 
     files, groups = _store_all(given)
@@ -91,7 +91,7 @@ def _train(given: dict[str, list], model: str, window: int, epochs: int) -> None
         stats_line.caption(f"training loss {stats.get('train_loss', float('nan')):.3f}{val}")
 
     with st.spinner("Cross-validating by person and training"):
-        run = train_and_evaluate(clips, model, window, epochs, progress=on_epoch, skipped=skipped)
+        run = train_and_evaluate(clips, model, window, epochs, progress=on_epoch, skipped=skipped, reps=reps)
     fit_bar.progress(1.0, text="Training done")
     st.session_state["train_run"] = run
 
@@ -186,6 +186,15 @@ def _library() -> None:
                     st.rerun()
 
 
+NOT_REPS = "actions (whole clips, windows)"
+
+
+def _rep_exercises() -> list[str]:
+    from actionpose.tasks.exercise import builtin_definitions
+
+    return [d.name for d in builtin_definitions() if d.kind == "reps"]
+
+
 def page() -> None:
     st.title("Train your own action classes")
     st.caption("Give 5-20 clips of each action (videos or pose files), from several people. Poses are extracted "
@@ -197,12 +206,18 @@ def page() -> None:
     model = c1.selectbox("Model", MODELS, help="rf (default): a random forest on pose features, what generalises "
                                                 "best from a few clips; gb/logreg/knn: other classical models; "
                                                 "stgcn/tcn/gru: neural networks (slower, need many clips)")
-    window = c2.number_input("Window (frames)", 4, 300, 30)
+    window = c2.number_input("Window (frames)", 4, 300, 30,
+                             help="with a per-rep form model: frames each rep is time-normalised to")
     epochs = c3.number_input("Epochs", 1, 500, 30, disabled=model not in TORCH_MODELS)
+    reps = st.selectbox("What the classes are", [NOT_REPS, *_rep_exercises()], key="train_reps",
+                        help="actions (default), or the form of one exercise's reps: label clips correct / "
+                             "incorrect (or one class per fault); each clip is cut into its reps and the model "
+                             "judges every rep (Analyze, or actionpose reps --fault-model)",
+                        format_func=lambda v: v if v == NOT_REPS else f"form of each {v} rep")
     if st.button("Extract poses and train", type="primary"):
         st.session_state.pop("train_run", None)
         with feedback.shown_errors("Cannot train"):
-            _train(given, model, int(window), int(epochs))
+            _train(given, model, int(window), int(epochs), None if reps == NOT_REPS else reps)
     _report()
     st.divider()
     _library()

@@ -66,7 +66,12 @@ VIEWS = ("any", "side", "front")
 KINDS = ("reps", "hold")
 _MEASURE_OPTIONS = {"sides", "above", "scale", "of", "shift", "peak_class", "rest_class"}
 _TOP_KEYS = {"name", "title", "description", "kind", "signal", "rest", "peak", "phases", "measures", "gates",
-             "rules", "depth", "rom", "asymmetry", "signature", "feedback", "timing", "sources", "standards"}
+             "rules", "depth", "rom", "asymmetry", "signature", "feedback", "timing", "sources", "standards",
+             "stance"}
+#: the stance an exercise needs at the bottom of a rep (used by ``--exercise auto``): ``split`` (feet apart
+#: along the direction the person faces, one knee forward: a lunge) or ``level`` (feet side by side, both
+#: knees alike: a squat)
+STANCES = ("split", "level")
 _RULE_KEYS = {"id", "measure", "at", "above", "below", "message", "why", "view", "min_s", "min_share", "phase"}
 #: the standard every definition has (its base rules, unless the file says otherwise)
 DEFAULT_STANDARD = "default"
@@ -223,6 +228,7 @@ class ExerciseDefinition:
     origin: str = "built-in"
     standards: dict[str, Standard] = field(default_factory=dict)
     standard: str = DEFAULT_STANDARD
+    stance: str | None = None
 
     def standard_names(self) -> list[str]:
         """Names of the definition's standards (``default`` first)."""
@@ -491,6 +497,9 @@ class _Parser:
                             "allowed: good, partial")
         sources = doc.get("sources", []) or []
         standards = self.standards(doc.get("standards"), parsed_rules, known)
+        stance = doc.get("stance")
+        if stance is not None and stance not in STANCES:
+            raise self.fail(f"stance must be one of {', '.join(STANCES)}, got {stance!r}")
         return ExerciseDefinition(
             name=name, title=str(doc.get("title", name.replace("_", " ").capitalize())), kind=kind, signal=signal,
             rest=rest, peak=peak, phases=(phases[0], phases[1]), measures=measures, gates=gates,
@@ -500,7 +509,7 @@ class _Parser:
             good=str(feedback.get("good", "Good rep")), partial=str(feedback.get("partial", "")), timing=timing,
             description=str(doc.get("description", "")),
             sources=tuple(str(s) for s in sources), origin=origin, standards=standards,
-            standard=DEFAULT_STANDARD)
+            standard=DEFAULT_STANDARD, stance=stance)
 
 
 def parse_definition(doc: Any, source: str | Path = "<definition>", base: str | Path | None = None,

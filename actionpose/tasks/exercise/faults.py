@@ -224,6 +224,12 @@ class LearnedFaults:
         self._clf = ActionClassifier.load(self.path)
 
     @property
+    def exercise(self) -> str | None:
+        """The exercise a per-rep model was trained on (None for a window model)."""
+        rep = getattr(self._clf, "rep_model", None)
+        return rep.get("exercise") if rep else None
+
+    @property
     def classes(self) -> list[str]:
         """The model's classes."""
         return [str(c) for c in self._clf.classes_]
@@ -231,6 +237,11 @@ class LearnedFaults:
     def rep_fault(self, seq: PoseSequence, track: int, span: RepSpan) -> Fault | None:
         """The learned fault of one rep (None when the model calls it good form or cannot judge it)."""
         part = seq.select_tracks([int(seq.track_ids[track])]).slice_frames(span.start, span.end + 1)
+        rep = getattr(self._clf, "rep_model", None)
+        if rep:                      # a per-rep model: the rep time-normalised as in training
+            from actionpose.tasks.exercise.rep_model import time_normalise
+
+            part = time_normalise(part, int(rep["frames"]), float(rep["fps"]))
         proba = self._clf.predict_proba([part])[0]
         if not np.isfinite(proba).all():
             return None

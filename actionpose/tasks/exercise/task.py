@@ -42,7 +42,7 @@ class ExerciseConfig:
     exercise: str = "auto"
     options: AnalyzeOptions = field(default_factory=AnalyzeOptions)
     fault_model: str | None = None
-    ok_class: tuple[str, ...] = ("correct",)
+    ok_class: tuple[str, ...] = ("C", "correct", "good", "ok")
     standard: str = "default"
 
 
@@ -60,6 +60,8 @@ def analyze(seq: PoseSequence, config: ExerciseConfig) -> ExerciseReport:
     if exercise == "auto":
         choice = pick_exercise(seq)
         if choice.exercise is None:
+            if choice.reason and choice.reason.startswith("cannot tell"):
+                return _empty(source, f"exercise unknown: {choice.reason}")
             return _empty(source, "no exercise recognised (none of the built-in exercises explains the motion)")
         exercise = choice.exercise
     learned = LearnedFaults(config.fault_model, tuple(config.ok_class)) if config.fault_model else None
