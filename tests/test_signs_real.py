@@ -1,8 +1,8 @@
 """Signs on the shared real data (skipped when absent); floors a little under the measured figures.
 
 Measured with ``python benchmarks/signs_acceptance.py``: ASL 75/25 96.7 %, hand gestures 75/25
-92.8 %, photos with a hand found 38/40, leave-one-signer-out on hello/thanks 0.967 / 0.925 / 0.800;
-non-sign photo hands rejected 95 %.
+92.8 %, photos with a hand found 38/40, leave-one-signer-out on hello/thanks 0.983 / 0.967 / 1.000;
+non-sign photo hands rejected 97.7 %.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def asl(data_dir):
     return load_asl_alphabet(path)
 
 
+@pytest.mark.slow  # about 12-14 s here (trains the 26-letter model)
 def test_asl_alphabet_temporal_split_and_look_alikes(asl) -> None:
     assert len(asl) == 26 and sum(c.seq.num_frames for c in asl) == 8399
     Xtr, ytr, Xte, yte = split_in_time(asl)
@@ -65,18 +66,19 @@ def test_holistic_signs_leave_one_signer_out(data_file) -> None:
         clf = DynamicSignClassifier().fit([c.seq for c, k in zip(clips, train) if k], labels[train],
                                           groups=groups[train])
         hits[signer] = (clf.predict([c.seq for c, k in zip(clips, test) if k]) == labels[test]).mean()
-    # measured 0.967, 0.925, 0.800 (benchmarks/signs_acceptance.py)
-    assert hits["signer_AbtgCoder"] >= 0.93 and hits["signer_IlkerDEMIR-s"] >= 0.9
-    assert hits["signer_Lolkink1_6signs"] >= 0.75  # its hands are seen in a tenth of the frames
+    # measured 0.983, 0.967, 1.000 (benchmarks/signs_acceptance.py; cross-signer augmentation)
+    assert hits["signer_AbtgCoder"] >= 0.93 and hits["signer_IlkerDEMIR-s"] >= 0.93
+    assert hits["signer_Lolkink1_6signs"] >= 0.8  # its hands are missing in about half the frames
 
 
+@pytest.mark.slow  # about 12-14 s here (trains the 26-letter model)
 def test_asl_model_rejects_non_sign_hands_and_keeps_letters(asl, data_file) -> None:
     clips = load_hand_gestures(data_file("signs/hand_gestures"))
     Xtr, ytr, Xte, yte = split_in_time(asl)
     clf = StaticSignClassifier().fit(Xtr, ytr)
     assert (clf.predict_open(Xte) == yte).mean() >= 0.95  # measured 0.9662
     rejected = {c.label: (clf.predict_open(c.seq.data[:, 0]) == "unknown").mean() for c in clips}
-    assert rejected["Open"] >= 0.85 and rejected["Close"] >= 0.55 and rejected["Pointer"] >= 0.5  # 0.89, 0.62, 0.56
+    assert rejected["Open"] >= 0.9 and rejected["Close"] >= 0.62 and rejected["Pointer"] >= 0.57  # 0.95, 0.67, 0.62
 
 
 def test_gesture_photos_hands_found(data_file) -> None:
@@ -94,4 +96,4 @@ def test_gesture_photos_hands_found(data_file) -> None:
     pts = hands.points[:, 0][ok]
     left = np.broadcast_to([True, False], ok.shape)[ok]
     labels = load_builtin().predict_open(pts, left=left)
-    assert (labels == "unknown").mean() >= 0.85  # measured 0.95 of 43 hands with the 75 % model
+    assert (labels == "unknown").mean() >= 0.85  # measured 0.977 of 43 hands with the 75 % model

@@ -16,10 +16,11 @@ frame rate or how often MediaPipe lost the hands:
   shape (:func:`~.normalize.normalize_hand`); the wrists' spread and travel over the clip. No
   feature counts frames or hand detections.
 
-Training augments every clip (:func:`augment_clip`: trimmed ends, hands dropped in random
-frames, a slight camera roll) and calibrates an open-set gate (:mod:`~.openset`) on held-out
-signers, so that :func:`transcribe_stream` says :data:`~.openset.UNKNOWN` for movements unlike
-every trained sign.
+Training augments every clip as another signer might give it (:func:`augment_clip`: trimmed
+ends, hands dropped in random frames, camera roll and stretch, hands placed elsewhere against the
+body, another speed, mirrored) and calibrates an open-set gate (:mod:`~.openset`) on held-out
+signers (each training signer left out in turn), so that :func:`transcribe_stream` says
+:data:`~.openset.UNKNOWN` for movements unlike every trained sign.
 
 A continuous stream is cut into candidate signs where hands are in view and moving
 (:func:`segment_stream`); each segment is classified and judged open-set.
@@ -42,7 +43,7 @@ from actionpose import __version__
 from actionpose.models.store import save_model
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.normalize import WRIST, hand_size, hands_of, normalize_hand
-from actionpose.tasks.signs.openset import Verdict, decide, fit_open_set, held_out_rows, load_gated, temper
+from actionpose.tasks.signs.openset import Verdict, calibration_folds, decide, fit_open_set, load_gated, temper
 from actionpose.tasks.signs.static import SignEvent
 
 log = logging.getLogger(__name__)
@@ -131,10 +132,22 @@ def clip_features(seq: PoseSequence, person: int = 0, chunks: int = 2) -> np.nda
     return np.concatenate(parts).astype(np.float32)
 
 
-def augment_clip(seq: PoseSequence, rng: np.random.Generator, trim: float = 0.15, drop: float = 0.5,
-                 max_degrees: float = 8.0) -> PoseSequence:
-    """A training variant of a clip: up to ``trim`` of its length cut at each end, each hand lost in a
-    random share (up to ``drop``) of the frames, and the image turned by up to ``max_degrees``."""
+#: joints moved by the position jitter of :func:`augment_clip`: both hands, the body's wrists and elbows
+_ARM_PREFIXES, _ARM_JOINTS = ("left_hand_", "right_hand_"), _BODY_WRISTS + _BODY_ELBOWS
+
+
+def augment_clip(seq: PoseSequence, rng: np.random.Generator, trim: float = 0.15, drop: float = 0.2,
+                 max_degrees: float = 8.0, scale: float = 0.1, shift: float = 0.15, warp: float = 0.3,
+                 mirror: float = 0.5) -> PoseSequence:
+    """A training variant of a clip as another signer and camera might give it.
+
+    Up to ``trim`` of its length cut at each end; each hand lost in a random share (up to ``drop``)
+    of the frames; the image turned by up to ``max_degrees`` and stretched by up to ``scale`` (log
+    scale, x and y apart) about the shoulders; the hands and arms moved by up to ``shift`` shoulder
+    widths against the body (another signer's signing place); the clip's speed changed along it
+    (time warped by ``t ** g``, ``|log g| <= warp``); and mirrored (a left-handed signer) with
+    probability ``mirror``.
+    """
     T = seq.num_frames
     a = int(rng.integers(0, max(1, int(trim * T)) + 1))
     b = T - int(rng.integers(0, max(1, int(trim * T)) + 1))
@@ -143,19 +156,37 @@ def augment_clip(seq: PoseSequence, rng: np.random.Generator, trim: float = 0.15
     joints = seq.layout.joints
     for side in ("left", "right"):
         names = [i for i, n in enumerate(joints) if n.startswith(f"{side}_hand_")]
-        if names:
+        if names and drop > 0:
             lost = rng.random(len(data)) < rng.uniform(0, drop)
             block = data[:, :, names]
             block[lost] = np.nan
             block[lost, ..., -1] = 0.0
             data[:, :, names] = block
-    angle = np.deg2rad(rng.uniform(-max_degrees, max_degrees))
     xy = data[..., :2]
-    centre = np.nanmean(xy.reshape(-1, 2), axis=0) if np.isfinite(xy).any() else np.zeros(2)
+    centre, width = np.full(2, np.nan), np.nan
+    if "left_shoulder" in joints and "right_shoulder" in joints:
+        sh = xy[:, :, [joints.index("left_shoulder"), joints.index("right_shoulder")]].astype(np.float64)
+        with _quiet():
+            centre = np.nanmean(sh.reshape(-1, 2), axis=0)
+            width = float(np.nanmedian(np.linalg.norm(sh[..., 0, :] - sh[..., 1, :], axis=-1)))
+    if not np.isfinite(centre).all():
+        centre = np.nanmean(xy.reshape(-1, 2), axis=0) if np.isfinite(xy).any() else np.zeros(2)
+    if not np.isfinite(width) or width <= 0:
+        seen = xy.reshape(-1, 2)[np.isfinite(xy.reshape(-1, 2)).all(axis=1)]
+        width = float(np.ptp(seen, axis=0).max()) / 3 if len(seen) else 1.0
+    angle = np.deg2rad(rng.uniform(-max_degrees, max_degrees))
+    sx, sy = np.exp(rng.uniform(-scale, scale, 2))
     c, s = np.cos(angle), np.sin(angle)
-    x, y = xy[..., 0] - centre[0], xy[..., 1] - centre[1]
+    x, y = (xy[..., 0] - centre[0]) * sx, (xy[..., 1] - centre[1]) * sy
     data[..., 0], data[..., 1] = c * x - s * y + centre[0], s * x + c * y + centre[1]
-    return PoseSequence(data, seq.layout, seq.fps, frame_size=seq.frame_size, meta=dict(seq.meta))
+    arm = [i for i, n in enumerate(joints) if n.startswith(_ARM_PREFIXES) or n in _ARM_JOINTS]
+    if arm and shift > 0:
+        data[:, :, arm, :2] += (rng.uniform(-shift, shift, 2) * width).astype(data.dtype)
+    if warp > 0 and len(data) > 3:
+        g = np.exp(rng.uniform(-warp, warp))
+        data = data[np.round(np.linspace(0.0, 1.0, len(data)) ** g * (len(data) - 1)).astype(int)]
+    out = PoseSequence(data, seq.layout, seq.fps, frame_size=seq.frame_size, meta=dict(seq.meta))
+    return out.mirrored() if rng.random() < mirror else out
 
 
 class _quiet:
@@ -192,7 +223,7 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
         Share of held-out training clips (other signers where known) the distance test must accept.
     """
 
-    def __init__(self, model: str = "logreg", chunks: int = 2, seed: int = 0, augment: int = 3,
+    def __init__(self, model: str = "logreg", chunks: int = 2, seed: int = 0, augment: int = 5,
                  quantile: float = 0.99) -> None:
         self.model = model
         self.chunks = chunks
@@ -209,17 +240,19 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
         """Learn from clips ``X`` (one sign each) and their labels.
 
         ``groups`` (the signer of each clip, when known) picks the held-out clips the open-set
-        gate is calibrated on: whole signers when there are two or more, else a random quarter.
+        gate is calibrated on: each signer in turn (left out of a provisional model of the
+        others) when there are two or more, else a random quarter.
         """
         y = np.asarray(y).astype(str)
         if len(set(y)) < 2:
             raise ValueError("need clips of at least two signs to train")
-        held = held_out_rows(y, None if groups is None else np.asarray(groups).astype(str), seed=self.seed)
+        folds = calibration_folds(y, None if groups is None else np.asarray(groups).astype(str), seed=self.seed)
         rng = np.random.default_rng(self.seed)
         clips = list(X) + [augment_clip(seq, rng) for _ in range(self.augment) for seq in X]
         reps = self.augment + 1
         self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, self.features(clips), np.tile(y, reps),
-                                                   np.tile(held, reps), quantile=self.quantile)
+                                                   [np.tile(f, reps) for f in folds], quantile=self.quantile,
+                                                   judged=np.arange(len(clips)) < len(y))
         self.classes_ = self.estimator_.classes_
         return self
 
@@ -228,7 +261,7 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
         feats = self.features(X)
         gate = getattr(self, "gate_", None)
         proba = temper(self.estimator_.predict_proba(feats), gate.temperature if gate else 1.0)
-        dist = gate.distance(feats)[0] if gate is not None else np.full(len(feats), np.nan)
+        dist = gate.sign_distance(feats, proba, self.classes_) if gate is not None else np.full(len(feats), np.nan)
         return proba, dist
 
     def predict_proba(self, X: Sequence[PoseSequence]) -> np.ndarray:

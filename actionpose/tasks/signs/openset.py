@@ -6,10 +6,13 @@ fitted beside it, and a prediction is accepted only when all three tests pass:
 
 1. **not the none class**: a training folder called ``none`` (see :data:`NONE_LABELS`) is learned
    like any sign but is never reported; predicting it means "a hand, but not a sign";
-2. **near the training data**: the input's distance to the nearest training prototype (features
-   standardised, projected on the leading principal components and whitened) is at most
-   ``distance_threshold``, the ``quantile`` of the same distance on *held-out* training data (rows
-   the prototypes were not built from: a later part of each recording, or another signer);
+2. **near the training data of its sign**: the input's distance to the nearest training prototype
+   *of the predicted sign* (features standardised, projected on the leading principal components
+   and whitened) is at most ``distance_threshold``: a split-conformal ``quantile`` of the same
+   distance on *held-out* training data (rows the prototypes were not built from). With two or
+   more groups (signers) the held-out rows are each group in turn, left out of a provisional model
+   fitted on the others (leave one signer out *within* the training signers; a group needs
+   :data:`MIN_HELD_ROWS` rows); otherwise a later part of each class (recording order);
 3. **confident**: the calibrated probability of the best class reaches the user's threshold.
    Probabilities are temperature-scaled (``p ** (1 / T)``, renormalised) with the temperature that
    minimises the log-loss on the held-out rows, so 0.9 means about nine in ten on new data.
@@ -128,20 +131,17 @@ class OpenSetGate:
         gate.prototypes, gate.prototype_labels = proj[keep], np.asarray(y_index)[keep].astype(np.int64)
         return gate
 
-    def calibrate(self, held_feats: np.ndarray, held_proba: np.ndarray, held_y: np.ndarray,
-                  quantile: float = 0.99, other: OpenSetGate | None = None) -> OpenSetGate:
+    def calibrate(self, held_dist: np.ndarray, held_proba: np.ndarray, held_y: np.ndarray,
+                  quantile: float = 0.99) -> OpenSetGate:
         """Set the temperature and the distance threshold from held-out rows.
 
-        ``other`` is the gate fitted without the held-out rows (whose distances are the honest
-        ones); its threshold is carried over as is to this gate (fitted on every row): distances
-        are in whitened units, which do not depend much on the rows the gate was fitted on.
+        ``held_dist`` are the held-out rows' distances measured by gates fitted *without* them
+        (the honest ones); the threshold is carried over as is to this gate (fitted on every row):
+        distances are in whitened units, which do not depend much on the rows the gate was fitted on.
         """
-        judge = other or self
         self.temperature = fit_temperature(held_proba, np.asarray(held_y))
-        dist = judge.distance(held_feats)[0]
-        dist = dist[np.isfinite(dist)]
         self.quantile = float(quantile)
-        self.distance_threshold = float(np.quantile(dist, quantile)) if len(dist) else float("inf")
+        self.distance_threshold = conformal_quantile(held_dist, quantile)
         return self
 
     # ------------------------------------------------------------------ use
@@ -151,8 +151,12 @@ class OpenSetGate:
         filled = np.where(np.isfinite(feats), feats, self.centre)
         return ((filled - self.mean) / self.scale) @ self.components.T
 
-    def distance(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(distance, class index)`` of the nearest prototype per row (NaN / -1 for all-missing rows)."""
+    def distance(self, feats: np.ndarray, to: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(distance, class index)`` of the nearest prototype per row (NaN / -1 for all-missing rows).
+
+        ``to`` (``(N,)`` class indices) restricts row ``i`` to the prototypes of class ``to[i]``
+        (a negative index: any class; a class without prototypes: infinite distance).
+        """
         feats = np.atleast_2d(np.asarray(feats, dtype=np.float64))
         proj = self.project(feats)
         out, which = np.full(len(feats), np.nan), np.full(len(feats), -1)
@@ -161,10 +165,18 @@ class OpenSetGate:
             for start in range(0, int(ok.sum()), 2048):
                 rows = np.flatnonzero(ok)[start:start + 2048]
                 d2 = ((proj[rows, None, :] - self.prototypes[None]) ** 2).sum(-1)
+                if to is not None:
+                    target = np.asarray(to)[rows]
+                    other = (target[:, None] >= 0) & (self.prototype_labels[None] != target[:, None])
+                    d2 = np.where(other, np.inf, d2)
                 j = d2.argmin(axis=1)
                 out[rows] = np.sqrt(d2[np.arange(len(rows)), j] / self.prototypes.shape[1])
                 which[rows] = self.prototype_labels[j]
         return out, which
+
+    def sign_distance(self, feats: np.ndarray, proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+        """Distance of each row to the prototypes of its most probable real sign (never the none class)."""
+        return self.distance(feats, to=nearest_sign(proba, classes))[0]
 
     # ------------------------------------------------------------------ storage
     def to_tensors(self) -> dict[str, np.ndarray]:
@@ -211,7 +223,7 @@ class Verdict:
     confidence
         Calibrated probability of ``nearest``.
     distance
-        Distance to the nearest training prototype (NaN without a gate).
+        Distance to the nearest training prototype of ``nearest`` (NaN without a gate).
     reason
         Empty when accepted; else why it is unknown.
     """
@@ -249,15 +261,82 @@ def decide(proba: np.ndarray, classes: Sequence[str], threshold: float = 0.5, di
     return out
 
 
+def nearest_sign(proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """``(N,)`` index of the most probable real sign per row (the none class never; -1 for NaN rows)."""
+    proba = np.atleast_2d(np.asarray(proba, dtype=np.float64))
+    none = np.array([is_none_label(c) for c in classes], dtype=bool)
+    real = np.where(none[None], -1.0, np.nan_to_num(proba, nan=-2.0))
+    out = real.argmax(axis=1)
+    return np.where(np.isfinite(proba).all(axis=1), out, -1)
 
 
-def fit_open_set(model: str, seed: int, feats: np.ndarray, y: np.ndarray, held: np.ndarray | None,
-                 quantile: float = 0.99, dims: int = 24) -> tuple[Any, OpenSetGate]:
+def conformal_quantile(scores: np.ndarray, quantile: float) -> float:
+    """Split-conformal threshold: the ``ceil((n + 1) q)``-th smallest of ``n`` held-out scores (the
+    largest when there are too few), so that a new row of the same kind passes with probability >= q."""
+    scores = np.sort(np.asarray(scores, dtype=np.float64)[np.isfinite(scores)])
+    if not len(scores):
+        return float("inf")
+    k = int(np.ceil((len(scores) + 1) * quantile)) - 1
+    return float(scores[min(max(k, 0), len(scores) - 1)])
+
+
+#: a held-out group (signer) needs this many rows of classes the other groups have to calibrate on
+MIN_HELD_ROWS = 10
+
+
+def calibration_folds(y: np.ndarray, groups: np.ndarray | None = None, share: float = 0.25, seed: int = 0,
+                      in_order: bool = False, min_rows: int = MIN_HELD_ROWS) -> list[np.ndarray]:
+    """Boolean masks of held-out calibration rows, one per fold.
+
+    With two or more ``groups`` (signers): each group in turn, where the other groups keep two or
+    more classes and at least ``min_rows`` of its rows are of classes they have (leave one signer
+    out within the training signers). Otherwise (or when no group qualifies) one fold: the last
+    ``share`` of each class (``in_order``: rows are consecutive frames) or a random ``share``.
+    """
+    y = np.asarray(y).astype(str)
+    folds = []
+    if groups is not None and len(np.unique(groups)) >= 2:
+        groups = np.asarray(groups).astype(str)
+        for g in np.unique(groups):
+            held = groups == g
+            rest = set(y[~held])
+            known = np.isin(y[held], sorted(rest)) & ~np.array([is_none_label(v) for v in y[held]], dtype=bool)
+            if len(rest) >= 2 and known.sum() >= min_rows:
+                folds.append(held)
+        if folds:
+            return folds
+        log.info("open-set gate: no signer can be left out (too few rows or classes); a later part of each "
+                 "class is held out instead")
+    held = np.zeros(len(y), dtype=bool)
+    rng = np.random.default_rng(seed)
+    for label in np.unique(y):
+        idx = np.flatnonzero(y == label)
+        k = int(np.floor(share * len(idx)))
+        if k == 0 or len(idx) - k < 1:
+            continue
+        held[idx[-k:] if in_order else rng.choice(idx, k, replace=False)] = True
+    return [held] if held.any() else []
+
+
+def held_out_rows(y: np.ndarray, groups: np.ndarray | None = None, share: float = 0.25, seed: int = 0,
+                  in_order: bool = False) -> np.ndarray:
+    """Every row held out by some fold of :func:`calibration_folds` (one boolean mask)."""
+    folds = calibration_folds(y, groups, share=share, seed=seed, in_order=in_order)
+    return np.any(folds, axis=0) if folds else np.zeros(len(y), dtype=bool)
+
+
+def fit_open_set(model: str, seed: int, feats: np.ndarray, y: np.ndarray,
+                 folds: Sequence[np.ndarray] | np.ndarray | None, quantile: float = 0.99, dims: int = 24,
+                 judged: np.ndarray | None = None) -> tuple[Any, OpenSetGate]:
     """``(estimator, gate)``: a scikit-learn model on every row and its calibrated :class:`OpenSetGate`.
 
-    ``held`` marks the rows a provisional model and gate are fitted *without*, to measure on them
-    the temperature and the distance threshold (see the module notes); None or an empty split
-    leaves the gate uncalibrated (temperature 1, no distance limit).
+    ``folds`` (masks of :func:`calibration_folds`, or one mask) are the rows a provisional model
+    and gate are fitted *without*, per fold, to measure on them the distance to the prototypes of
+    their predicted sign and the calibrated probabilities; the pooled rows give the temperature
+    and the conformal distance threshold. ``judged`` limits the measured rows (e.g. to the
+    original rows, not their augmented copies) where that leaves ``2 * MIN_HELD_ROWS`` of them.
+    No usable fold leaves the gate uncalibrated
+    (temperature 1, no distance limit).
     """
     from actionpose.models.sklearn import make_sklearn_model
 
@@ -266,45 +345,38 @@ def fit_open_set(model: str, seed: int, feats: np.ndarray, y: np.ndarray, held: 
     index = np.searchsorted(classes, y)
     estimator = make_sklearn_model(model, seed=seed).fit(feats, y)
     gate = OpenSetGate.fit(feats, index, dims=dims)
-    if held is None or not held.any() or held.all() or len(np.unique(y[~held])) < 2:
+    if folds is None:
+        folds = []
+    elif isinstance(folds, np.ndarray) and folds.ndim == 1:
+        folds = [folds]
+    judged = np.ones(len(y), dtype=bool) if judged is None else np.asarray(judged, dtype=bool)
+    if folds and (np.any(folds, axis=0) & judged).sum() < 2 * MIN_HELD_ROWS:
+        judged = np.ones(len(y), dtype=bool)  # too few rows to measure: their augmented copies count too
+    none = np.array([is_none_label(c) for c in classes], dtype=bool)
+    dists, probas, ys = [], [], []
+    for held in folds:
+        held = np.asarray(held, dtype=bool)
+        if not held.any() or held.all() or len(np.unique(y[~held])) < 2:
+            continue
+        provisional = make_sklearn_model(model, seed=seed).fit(feats[~held], y[~held])
+        # a class only the held-out rows have says nothing here; none rows have no sign to be near
+        rows = held & judged & np.isin(y, provisional.classes_) & ~none[index]
+        if not rows.any():
+            continue
+        proba = np.zeros((int(rows.sum()), len(classes)))
+        proba[:, np.searchsorted(classes, provisional.classes_)] = provisional.predict_proba(feats[rows])
+        held_gate = OpenSetGate.fit(feats[~held], index[~held], dims=dims)
+        dists.append(held_gate.sign_distance(feats[rows], proba, classes))
+        probas.append(proba)
+        ys.append(index[rows])
+    if not dists:
         log.info("open-set gate without held-out rows: no calibration, no distance limit")
         return estimator, gate
-    provisional = make_sklearn_model(model, seed=seed).fit(feats[~held], y[~held])
-    held = held & np.isin(y, provisional.classes_)  # a class only the held-out rows have says nothing here
-    if not held.any():
-        log.info("open-set gate: no held-out row of a class seen in training; no calibration")
-        return estimator, gate
-    proba = np.zeros((int(held.sum()), len(classes)))
-    proba[:, np.searchsorted(classes, provisional.classes_)] = provisional.predict_proba(feats[held])
-    held_gate = OpenSetGate.fit(feats[~held], index[~held], dims=dims)
-    gate.calibrate(feats[held], proba, index[held], quantile=quantile, other=held_gate)
-    log.info("open-set gate: temperature %.2f, distance threshold %.2f (%.0f %% of held-out rows)",
-             gate.temperature, gate.distance_threshold, 100 * quantile)
+    gate.calibrate(np.concatenate(dists), np.concatenate(probas), np.concatenate(ys), quantile=quantile)
+    log.info("open-set gate: temperature %.2f, distance threshold %.2f (conformal %.0f %% of %d held-out rows "
+             "in %d folds)", gate.temperature, gate.distance_threshold, 100 * quantile,
+             sum(len(d) for d in dists), len(dists))
     return estimator, gate
-
-
-def held_out_rows(y: np.ndarray, groups: np.ndarray | None = None, share: float = 0.25, seed: int = 0,
-                  in_order: bool = False) -> np.ndarray:
-    """Boolean mask of calibration rows: one whole group (e.g. a signer) when there are two or more (the
-    one whose absence keeps the most classes), else the last ``share`` of each class (``in_order``: rows
-    are consecutive frames) or a random ``share``."""
-    y = np.asarray(y).astype(str)
-    held = np.zeros(len(y), dtype=bool)
-    rng = np.random.default_rng(seed)
-    if groups is not None and len(np.unique(groups)) >= 2:
-        groups = np.asarray(groups).astype(str)
-        # the group whose absence keeps the most classes in training (ties: at random)
-        names = rng.permutation(np.unique(groups))
-        kept = [len(np.unique(y[groups != g])) for g in names]
-        if max(kept) >= 2:
-            return groups == names[int(np.argmax(kept))]
-    for label in np.unique(y):
-        idx = np.flatnonzero(y == label)
-        k = int(np.floor(share * len(idx)))
-        if k == 0 or len(idx) - k < 1:
-            continue
-        held[idx[-k:] if in_order else rng.choice(idx, k, replace=False)] = True
-    return held
 
 
 def load_gated(path: Any, kind: str, what: str) -> tuple[dict[str, Any], Any, OpenSetGate | None]:
@@ -327,5 +399,6 @@ def load_gated(path: Any, kind: str, what: str) -> tuple[dict[str, Any], Any, Op
     return header, estimator, gate
 
 
-__all__ = ["NONE_LABELS", "TEMPERATURES", "UNKNOWN", "OpenSetGate", "Verdict", "decide", "fit_open_set",
-           "fit_temperature", "held_out_rows", "is_none_label", "load_gated", "temper"]
+__all__ = ["MIN_HELD_ROWS", "NONE_LABELS", "TEMPERATURES", "UNKNOWN", "OpenSetGate", "Verdict", "calibration_folds",
+           "conformal_quantile", "decide", "fit_open_set", "fit_temperature", "held_out_rows", "is_none_label",
+           "load_gated", "nearest_sign", "temper"]

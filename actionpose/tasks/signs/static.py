@@ -30,7 +30,7 @@ from actionpose import __version__
 from actionpose.models.store import save_model
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.normalize import SIDES, WRIST, hands_of, normalize_hand
-from actionpose.tasks.signs.openset import UNKNOWN, Verdict, decide, fit_open_set, held_out_rows, load_gated, temper
+from actionpose.tasks.signs.openset import UNKNOWN, Verdict, calibration_folds, decide, fit_open_set, load_gated, temper
 
 log = logging.getLogger(__name__)
 
@@ -122,27 +122,31 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
             groups: Sequence[str] | None = None) -> StaticSignClassifier:
         """Learn from ``(N, 21, C)`` raw hands ``X`` with labels ``y``; ``left`` marks left hands.
 
-        The open-set gate is calibrated on held-out hands: whole ``groups`` (signers, recordings)
-        when two or more are given, else the last quarter of each class (rows are taken to be in
-        recording order). A class named ``none`` is learned as "a hand, not a sign".
+        The open-set gate is calibrated on held-out hands: each of the ``groups`` (signers,
+        recordings) in turn when two or more are given, else the last quarter of each class (rows
+        are taken to be in recording order); see :func:`~.openset.calibration_folds`. A class
+        named ``none`` is learned as "a hand, not a sign".
         """
         X = np.asarray(X)
         y = np.asarray(y).astype(str)
         left = np.broadcast_to(np.asarray(left, dtype=bool), (len(X),))
         groups_arr = None if groups is None else np.asarray(groups).astype(str)
-        held = held_out_rows(y, groups_arr, in_order=True, seed=self.seed)
+        folds = calibration_folds(y, groups_arr, in_order=True, seed=self.seed)
+        original = np.ones(len(X), dtype=bool)  # the measured rows of the calibration: not the copies
         if self.augment:
+            reps = self.augment + 1
             X = np.concatenate([X, augment_hands(X, self.augment, seed=self.seed)])
-            y, left, held = (np.tile(y, self.augment + 1), np.tile(left, self.augment + 1),
-                             np.tile(held, self.augment + 1))
+            y, left, folds = np.tile(y, reps), np.tile(left, reps), [np.tile(f, reps) for f in folds]
+            original = np.concatenate([original, np.zeros(len(X) - len(original), dtype=bool)])
         feats = hand_features(X, left, self.features)
         keep = np.isfinite(feats).all(axis=1)
         if keep.sum() < 2 or len(set(y[keep])) < 2:
             raise ValueError("need at least two present hands of two classes to train")
         if not keep.all():
             log.info("training without %d missing or degenerate hands", int((~keep).sum()))
-        self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, feats[keep], y[keep], held[keep],
-                                                   quantile=self.quantile)
+        self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, feats[keep], y[keep],
+                                                   [f[keep] for f in folds], quantile=self.quantile,
+                                                   judged=original[keep])
         self.classes_ = self.estimator_.classes_
         return self
 
@@ -156,7 +160,7 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
             gate = getattr(self, "gate_", None)
             out[ok] = temper(self.estimator_.predict_proba(feats[ok]), gate.temperature if gate else 1.0)
             if gate is not None:
-                dist[ok] = gate.distance(feats[ok])[0]
+                dist[ok] = gate.sign_distance(feats[ok], out[ok], self.classes_)
         return out, dist
 
     def predict_proba(self, X: np.ndarray, left: bool | np.ndarray = False) -> np.ndarray:
