@@ -58,6 +58,7 @@ def test_a_valid_file_resolves_paths_and_defaults(tmp_path: Path) -> None:
     ([{"name": "a", "source": 0}, {"name": "a", "source": 1}], ["two monitors", "'a'"]),
     ([{"name": "a", "source": "rtsp://x", "loop": True}], ["loop", "file"]),
     ([{"name": "a", "source": 0, "cooldown_s": -1}], ["cooldown_s"]),
+    ([{"name": "a", "source": 0, "max_fps": 0}], ["max_fps"]),
     ([{"name": "a", "source": 0, "alert_webhook": "ftp://x"}], ["alert_webhook"]),
     ([{"name": "a", "source": 0, "ignore_zones": [{"polygon": [[0, 0], [1, 1]]}]}], ["ignore zone 1", "3 points"]),
 ])
@@ -236,3 +237,16 @@ def test_one_store_one_policy_a_real_fall_is_critical_in_a_clip_and_live(tmp_pat
     assert alerts["source"].str.len().gt(0).all()  # every alert names its source
     clip_t, live_t = (float(falls.loc[falls["source"] == s, "time_s"].iloc[0]) for s in ("upload 13.mp4", "ward 3"))
     assert abs(clip_t - live_t) < 1.5  # the same fall, at about the same time into the video
+
+
+@pytest.mark.slow
+def test_max_fps_feeds_the_backend_at_a_fixed_rate(data_file) -> None:
+    import numpy as np
+
+    from actionpose.stream import stream_poses
+
+    clip = data_file("gait/digigait_side_view/demo.mp4")  # 1280x720, 30 fps
+    every = [f.time_s for f in stream_poses(clip, max_frames=30)]
+    half = [f.time_s for f in stream_poses(clip, max_frames=30, max_fps=15)]
+    assert len(every) == 30 and len(half) == 15
+    assert np.allclose(np.diff(half), 1 / 15, atol=0.01) and half[0] == every[0]

@@ -159,7 +159,7 @@ def run_monitor(config: dict[str, Any] | MonitorConfig, state_dir: str | Path, a
             recent: deque[float] = deque(maxlen=60)
             next_status = next_snap = 0.0
             try:
-                for frame in stream_poses(config.source, options, with_images=True):
+                for frame in stream_poses(config.source, options, with_images=True, max_fps=config.max_fps):
                     now = time.monotonic()
                     if t0_wall is None:
                         t0_wall = now - frame.time_s
