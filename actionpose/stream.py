@@ -80,7 +80,7 @@ class _TrackSmoother:
 
 
 def stream_poses(source: str | Path | int, options: ExtractOptions | None = None, max_frames: int | None = None,
-                 with_images: bool = False) -> Iterator[TrackedFrame]:
+                 with_images: bool = False, max_fps: float | None = None) -> Iterator[TrackedFrame]:
     """Decode, detect, track and smooth a video, camera (index) or stream URL causally.
 
     Parameters
@@ -94,6 +94,9 @@ def stream_poses(source: str | Path | int, options: ExtractOptions | None = None
         Stop after this many frames.
     with_images
         Attach each decoded frame to its :class:`TrackedFrame` (for drawing).
+    max_fps
+        Give the backend at most this many frames a second of stream time (the others are decoded and
+        dropped), so a slow machine keeps up with a fast camera; None: every frame.
 
     Yields
     ------
@@ -113,9 +116,15 @@ def stream_poses(source: str | Path | int, options: ExtractOptions | None = None
     with VideoReader(source, threaded=options.threaded_decode) as reader, \
             create_backend(options.backend, **backend_options) as backend:
         tracker = PoseTracker(backend.layout, max_people=getattr(backend, "max_people", None))
+        step = 1.0 / max_fps if max_fps else 0.0
+        due = -float("inf")
         for frame in reader:
             if max_frames is not None and frame.index >= max_frames:
                 break
+            if step:
+                if frame.timestamp_s < due - 0.25 * step:  # a little slack: frame times jitter
+                    continue
+                due = max(due + step, frame.timestamp_s) if due > -float("inf") else frame.timestamp_s + step
             image = frame.image if options.crop is None else _cropped(frame.image, options.crop, source)
             found = backend.process_batch([image], [frame.timestamp_s])[0]
             if options.crop is not None:

@@ -58,6 +58,7 @@ def test_a_valid_file_resolves_paths_and_defaults(tmp_path: Path) -> None:
     ([{"name": "a", "source": 0}, {"name": "a", "source": 1}], ["two monitors", "'a'"]),
     ([{"name": "a", "source": "rtsp://x", "loop": True}], ["loop", "file"]),
     ([{"name": "a", "source": 0, "cooldown_s": -1}], ["cooldown_s"]),
+    ([{"name": "a", "source": 0, "max_fps": 0}], ["max_fps"]),
     ([{"name": "a", "source": 0, "alert_webhook": "ftp://x"}], ["alert_webhook"]),
     ([{"name": "a", "source": 0, "ignore_zones": [{"polygon": [[0, 0], [1, 1]]}]}], ["ignore zone 1", "3 points"]),
 ])
@@ -202,3 +203,50 @@ def test_an_http_camera_that_stops_and_restarts_is_reconnected_and_loses_no_aler
     assert len(falls_) == 2  # one before the drop, exactly one after the restart
     assert set(falls_["severity"]) == {"critical"} and set(alerts["source"]) == {"ward cam"}
     assert falls_["time_s"].is_monotonic_increasing
+
+
+@pytest.mark.slow
+def test_one_store_one_policy_a_real_fall_is_critical_in_a_clip_and_live(tmp_path: Path, data_file) -> None:
+    """The same real fall, analysed as an uploaded clip and watched by a monitor, lands in the dashboard's one
+    alert log as two critical fall alerts, each named for where it was seen."""
+    from types import SimpleNamespace
+
+    from actionpose.alerts.sinks import read_alerts
+    from actionpose.analysis import analyze_sequence
+    from actionpose.dashboard import monitors as mon
+    from actionpose.dashboard.config import DashboardConfig
+    from actionpose.dashboard.runs import record_alerts
+    from actionpose.dashboard.workspace import Workspace
+    from actionpose.monitor.worker import run_monitor
+    from actionpose.pipeline import extract_poses
+
+    clip = data_file(FALL_CLIP)
+    ws = Workspace(tmp_path / "workspace")
+    seq = extract_poses(clip)
+    seq.meta["source"] = "upload 13.mp4"  # as the Analyze page names an uploaded clip
+    analysis = analyze_sequence(seq, ["falls"])
+    assert record_alerts(SimpleNamespace(alerts=analysis.alerts(clip_id="sha")), ws, DashboardConfig()) == 1
+    mon.save(ws, [load_monitors(_write(tmp_path, [{"name": "ward 3", "source": str(clip)}])).monitors[0]])
+    file = mon.load(ws)
+    status = run_monitor(file.monitors[0], file.state_dir, str(file.alert_db), pace=False)
+    assert status.state == "stopped" and status.alerts >= 1
+    alerts = read_alerts(ws.alert_db())
+    falls = alerts[alerts["kind"] == "fall"]
+    assert sorted(falls["source"]) == ["upload 13.mp4", "ward 3"]
+    assert set(falls["severity"]) == {"critical"}
+    assert alerts["source"].str.len().gt(0).all()  # every alert names its source
+    clip_t, live_t = (float(falls.loc[falls["source"] == s, "time_s"].iloc[0]) for s in ("upload 13.mp4", "ward 3"))
+    assert abs(clip_t - live_t) < 1.5  # the same fall, at about the same time into the video
+
+
+@pytest.mark.slow
+def test_max_fps_feeds_the_backend_at_a_fixed_rate(data_file) -> None:
+    import numpy as np
+
+    from actionpose.stream import stream_poses
+
+    clip = data_file("gait/digigait_side_view/demo.mp4")  # 1280x720, 30 fps
+    every = [f.time_s for f in stream_poses(clip, max_frames=30)]
+    half = [f.time_s for f in stream_poses(clip, max_frames=30, max_fps=15)]
+    assert len(every) == 30 and len(half) == 15
+    assert np.allclose(np.diff(half), 1 / 15, atol=0.01) and half[0] == every[0]

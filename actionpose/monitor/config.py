@@ -15,6 +15,7 @@ JSON or YAML::
         cooldown_s: 60
         debounce_s: 0.5
         escalate_after_s: 30
+        max_fps: null                 # analyse at most this many frames a second (e.g. 15 on a slow machine)
         enabled: true                 # false: configured but not running
 
 Relative paths are relative to the file. :func:`load_monitors` checks everything and raises one
@@ -55,6 +56,7 @@ class MonitorConfig:
     debounce_s: float = 0.5
     escalate_after_s: float | None = 30.0
     backend: str = "mediapipe"
+    max_fps: float | None = None
     enabled: bool = True
 
     @property
@@ -130,6 +132,12 @@ def _check_monitor(raw: Any, i: int, base: Path) -> MonitorConfig:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e6:
                 raise ValueError(_problem(where, f"{key} must be a number of seconds >= 0, got {value!r}"))
             data[key] = float(value)
+    if data.get("max_fps") is not None:
+        value = data["max_fps"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 240:
+            raise ValueError(_problem(where, f"max_fps must be a number of frames a second from 1 to 240, "
+                                             f"got {value!r}"))
+        data["max_fps"] = float(value)
     for key in ("loop", "enabled"):
         if key in data and not isinstance(data[key], bool):
             raise ValueError(_problem(where, f"{key} must be true or false"))

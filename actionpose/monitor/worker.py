@@ -100,7 +100,8 @@ def _manager(config: MonitorConfig, default_db: str | None):
 
 
 def run_monitor(config: dict[str, Any] | MonitorConfig, state_dir: str | Path, alert_db: str | None = None,
-                restarts: int = 0, stop: Any = None, max_seconds: float | None = None) -> MonitorStatus:
+                restarts: int = 0, stop: Any = None, max_seconds: float | None = None,
+                pace: bool = True) -> MonitorStatus:
     """Watch one monitor's source until ``stop`` is set (or a file without ``loop`` ends).
 
     Parameters
@@ -117,6 +118,9 @@ def run_monitor(config: dict[str, Any] | MonitorConfig, state_dir: str | Path, a
         A ``threading.Event`` or ``multiprocessing.Event``; None: run until the source ends.
     max_seconds
         Stop after this long (benchmarks).
+    pace
+        Play a file at its own frame rate, as a camera would deliver it (False: as fast as the path
+        goes, for ``benchmarks/monitor_live.py``).
 
     Returns
     -------
@@ -140,6 +144,7 @@ def run_monitor(config: dict[str, Any] | MonitorConfig, state_dir: str | Path, a
     zones = config.zones()
     options = ExtractOptions(backend=config.backend, smooth=True)
     is_file = config.kind == "file"
+    paced = is_file and pace
     offset, last_t, wait = 0.0, 0.0, BACKOFF[0]
     began = time.monotonic()
     stopped = (lambda: stop.is_set()) if stop is not None else (lambda: False)
@@ -154,11 +159,11 @@ def run_monitor(config: dict[str, Any] | MonitorConfig, state_dir: str | Path, a
             recent: deque[float] = deque(maxlen=60)
             next_status = next_snap = 0.0
             try:
-                for frame in stream_poses(config.source, options, with_images=True):
+                for frame in stream_poses(config.source, options, with_images=True, max_fps=config.max_fps):
                     now = time.monotonic()
                     if t0_wall is None:
                         t0_wall = now - frame.time_s
-                    if is_file:  # play a file at its own rate, as a camera would deliver it
+                    if paced:  # play a file at its own rate, as a camera would deliver it
                         ahead = t0_wall + frame.time_s - now
                         if ahead > 0:
                             if stop is not None and stop.wait(ahead):
