@@ -9,7 +9,8 @@ left and right stay the person's own; coordinates are mapped back to the frame a
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np

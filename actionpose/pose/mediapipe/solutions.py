@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import weakref
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

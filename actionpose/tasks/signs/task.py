@@ -49,8 +49,10 @@ def load_sign_model(path: str | Path | None) -> tuple[str, Any, Path]:
         If the file is missing or is not a sign model.
     """
     from actionpose.models.store import header_of
-    from actionpose.tasks.signs.dynamic import KIND as DYNAMIC, DynamicSignClassifier
-    from actionpose.tasks.signs.static import KIND as STATIC, StaticSignClassifier, builtin_model_path
+    from actionpose.tasks.signs.dynamic import KIND as DYNAMIC
+    from actionpose.tasks.signs.dynamic import DynamicSignClassifier
+    from actionpose.tasks.signs.static import KIND as STATIC
+    from actionpose.tasks.signs.static import StaticSignClassifier, builtin_model_path
 
     model_path = Path(path) if path else builtin_model_path("asl_alphabet")
     if not model_path.is_file():
@@ -105,7 +107,8 @@ class SignsResult(TaskResult):
 def analyze(seq: PoseSequence, config: SignsConfig) -> SignsResult:
     """The sign transcript of every person in ``seq``."""
     from actionpose.tasks.signs.dynamic import transcribe_stream
-    from actionpose.tasks.signs.static import KIND as STATIC, transcribe
+    from actionpose.tasks.signs.static import KIND as STATIC
+    from actionpose.tasks.signs.static import transcribe
 
     source = str(seq.meta.get("source", ""))
     if seq.layout.name not in HAND_LAYOUTS:
