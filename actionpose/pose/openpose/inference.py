@@ -1,8 +1,13 @@
 """Running an OpenPose network on BGR frames: preprocessing, batching, multi-scale averaging.
 
-Preprocessing is OpenPose's: the BGR frame is resized (``cv2.INTER_CUBIC``) so its height is
-``input_height * scale`` keeping the aspect ratio, padded right and bottom to a multiple of the
-stride 8 with value 128, and normalised ``img / 256 - 0.5`` (so padding is 0).
+Two preprocessings, chosen by the network's ``preprocessing`` attribute:
+
+* ``"openpose"`` (CMU, Lightweight): the BGR frame is resized (``cv2.INTER_CUBIC``) so its height is
+  ``input_height * scale`` keeping the aspect ratio, padded right and bottom to a multiple of the
+  stride 8 with value 128, and normalised ``img / 256 - 0.5`` (so padding is 0).
+* ``"tfpose"`` (the built-in ``mobilenet_v2_small``, as tf-pose-estimation runs it): resized
+  (``cv2.INTER_CUBIC``) to height ``round(input_height * scale / 8) * 8`` and width
+  ``round(W * net_h / H / 8) * 8`` (aspect kept to the nearest 8 pixels, no padding), raw BGR 0..255.
 
 Coordinate contract with the decoder (pixel centres, OpenCV convention)::
 
@@ -28,13 +33,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from actionpose.errors import BackendError, InputError
-from actionpose.pose.openpose.net import NUM_HEATMAPS, NUM_PAFS, STRIDE
 from actionpose.pose.device import resolve_device
+from actionpose.pose.openpose.mobilenet import WEIGHTS_FILE, load_builtin
+from actionpose.pose.openpose.net import NUM_HEATMAPS, NUM_PAFS, STRIDE
 from actionpose.pose.openpose.weights import load_model, require_weights
 
 log = logging.getLogger(__name__)
 
 PAD_VALUE = 128
+PREPROCESSINGS = ("openpose", "tfpose")
 
 
 @dataclass(frozen=True)
@@ -91,11 +98,16 @@ def _ceil_to(n: int, multiple: int) -> int:
 
 
 def frame_geometry(image_size: tuple[int, int], input_height: int = 368, scale: float = 1.0,
-                   stride: int = STRIDE) -> PreprocessMeta:
-    """Network input and map geometry for a ``(W, H)`` frame at one scale (no pixels touched)."""
+                   stride: int = STRIDE, preprocessing: str = "openpose") -> PreprocessMeta:
+    """Network input and map geometry for a ``(W, H)`` frame at one scale (no pixels touched);
+    ``preprocessing="tfpose"`` resizes to multiples of ``stride`` instead of padding."""
     w, h = image_size
-    net_h = max(1, round(input_height * scale))
-    net_w = max(1, round(w * net_h / h))
+    if preprocessing == "tfpose":
+        net_h = max(stride, round(input_height * scale / stride) * stride)
+        net_w = max(stride, round(w * net_h / h / stride) * stride)
+    else:
+        net_h = max(1, round(input_height * scale))
+        net_w = max(1, round(w * net_h / h))
     pad_h, pad_w = _ceil_to(net_h, stride), _ceil_to(net_w, stride)
     return PreprocessMeta(
         image_size=(w, h), net_size=(net_w, net_h), padded_size=(pad_w, pad_h),
@@ -105,8 +117,8 @@ def frame_geometry(image_size: tuple[int, int], input_height: int = 368, scale: 
 
 
 def preprocess(frame_bgr: np.ndarray, input_height: int = 368, scale: float = 1.0,
-               stride: int = STRIDE) -> tuple[np.ndarray, PreprocessMeta]:
-    """OpenPose preprocessing of one BGR frame.
+               stride: int = STRIDE, preprocessing: str = "openpose") -> tuple[np.ndarray, PreprocessMeta]:
+    """OpenPose (or tf-pose-estimation) preprocessing of one BGR frame.
 
     Parameters
     ----------
@@ -116,16 +128,22 @@ def preprocess(frame_bgr: np.ndarray, input_height: int = 368, scale: float = 1.
         Network input height at scale 1.
     scale
         Multi-scale factor: the network height is ``round(input_height * scale)``.
+    preprocessing
+        ``"openpose"`` (pad, ``img / 256 - 0.5``) or ``"tfpose"`` (resize to multiples of 8, raw 0..255).
 
     Returns
     -------
     tuple
-        ``((3, padded_h, padded_w) float32 normalised input, meta)``.
+        ``((3, padded_h, padded_w) float32 network input, meta)``.
     """
+    if preprocessing not in PREPROCESSINGS:
+        raise BackendError(f"unknown preprocessing {preprocessing!r}; expected one of {PREPROCESSINGS}")
     h, w = frame_bgr.shape[:2]
-    meta = frame_geometry((w, h), input_height, scale, stride)
+    meta = frame_geometry((w, h), input_height, scale, stride, preprocessing)
     (net_w, net_h), (pad_w, pad_h) = meta.net_size, meta.padded_size
     resized = cv2.resize(frame_bgr, (net_w, net_h), interpolation=cv2.INTER_CUBIC)
+    if preprocessing == "tfpose":
+        return np.ascontiguousarray(resized.transpose(2, 0, 1), dtype=np.float32), meta
     padded = np.full((pad_h, pad_w, 3), PAD_VALUE, dtype=np.float32)
     padded[:net_h, :net_w] = resized
     tensor = np.ascontiguousarray((padded / 256.0 - 0.5).transpose(2, 0, 1), dtype=np.float32)
@@ -146,7 +164,8 @@ def _as_frames(frames_bgr: Sequence[np.ndarray] | np.ndarray) -> list[np.ndarray
 
 
 class OpenPoseNet:
-    """An OpenPose network (CMU or Lightweight) with OpenPose's pre- and postprocessing.
+    """An OpenPose network (built-in mobilenet_v2_small, CMU or Lightweight) with its pre- and
+    postprocessing.
 
     ``net(frames)`` returns, per frame, ``(heatmaps (19, h, w), pafs (38, h, w), meta)`` as float32
     NumPy arrays at stride 8 of the scale-1 network input (``(h, w)`` = ``meta.map_size``).
@@ -154,10 +173,13 @@ class OpenPoseNet:
     Parameters
     ----------
     weights
-        A weights file; the architecture is detected from its tensor names.
+        A CMU or Lightweight weights file (the architecture is detected from its tensor names);
+        None: the built-in tf-pose-estimation ``mobilenet_v2_small`` shipped with the package
+        (:mod:`actionpose.pose.openpose.mobilenet`, Apache-2.0).
     model
         Instead of ``weights``: a network whose ``forward`` returns ``(pafs, heatmaps)`` at stride 8
-        (e.g. a randomly initialised one in tests).
+        (e.g. a randomly initialised one in tests); its ``preprocessing`` attribute (default
+        ``"openpose"``) picks the preprocessing.
     device
         ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda:0"``, ...
     input_height
@@ -182,11 +204,18 @@ class OpenPoseNet:
                                f"scales={tuple(scales)} (> 0), batch_size={batch_size} (>= 1)")
         self.weights: Path | None = None
         self.sha256: str | None = None
-        if model is None:
+        if model is None and weights is None:
+            model, self.sha256 = load_builtin()
+            self.weights = WEIGHTS_FILE
+            self.architecture = model.architecture
+        elif model is None:
             self.weights = require_weights(weights)
             model, self.architecture, self.sha256 = load_model(self.weights)
         else:
             self.architecture = getattr(model, "architecture", type(model).__name__)
+        self.preprocessing = getattr(model, "preprocessing", "openpose")
+        if self.preprocessing not in PREPROCESSINGS:
+            raise BackendError(f"unknown preprocessing {self.preprocessing!r} of the {self.architecture} network")
         self.model = model.eval().to(self.device)
         self.input_height = int(input_height)
         self.scales = tuple(float(s) for s in scales)
@@ -199,12 +228,22 @@ class OpenPoseNet:
         """Provenance: architecture, weights file and hash, input height, scales."""
         return {"architecture": self.architecture,
                 "weights": str(self.weights) if self.weights else None, "sha256": self.sha256,
-                "input_height": self.input_height, "scales": list(self.scales)}
+                "input_height": self.input_height, "scales": list(self.scales),
+                "preprocessing": self.preprocessing}
 
     def _forward(self, inputs: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(heatmaps, pafs)`` on the device for (3, h, w) inputs, padded to a common size."""
+        """``(heatmaps, pafs)`` on the device for (3, h, w) inputs, padded to a common size.
+
+        With ``"tfpose"`` preprocessing (per-image normalisation statistics) inputs of different
+        sizes run one by one, since padding would change their statistics; their maps are padded.
+        """
         pad_h = max(x.shape[1] for x in inputs)
         pad_w = max(x.shape[2] for x in inputs)
+        if self.preprocessing == "tfpose" and any(x.shape != inputs[0].shape for x in inputs):
+            outs = [self._forward([x]) for x in inputs]
+            mh, mw = -(-pad_h // STRIDE), -(-pad_w // STRIDE)
+            padded = [[F.pad(m, (0, mw - m.shape[3], 0, mh - m.shape[2])) for m in pair] for pair in outs]
+            return torch.cat([h for h, _ in padded]), torch.cat([p for _, p in padded])
         batch = np.zeros((len(inputs), 3, pad_h, pad_w), np.float32)  # 0 == normalised 128
         for i, x in enumerate(inputs):
             batch[i, :, :x.shape[1], :x.shape[2]] = x
@@ -217,7 +256,7 @@ class OpenPoseNet:
     def _run_scale(self, frames: list[np.ndarray], scale: float
                    ) -> list[tuple[torch.Tensor, torch.Tensor, PreprocessMeta]]:
         """Per frame ``(heatmaps, pafs, meta)`` at one scale, maps cropped to ``meta.map_size``."""
-        prepared = [preprocess(f, self.input_height, scale) for f in frames]
+        prepared = [preprocess(f, self.input_height, scale, preprocessing=self.preprocessing) for f in frames]
         out = []
         for start in range(0, len(prepared), self.batch_size):
             chunk = prepared[start:start + self.batch_size]
@@ -269,7 +308,8 @@ class OpenPoseNet:
             If a frame is not an ``(H, W, 3)`` image.
         """
         frames = _as_frames(frames_bgr)
-        refs = [frame_geometry((f.shape[1], f.shape[0]), self.input_height) for f in frames]
+        refs = [frame_geometry((f.shape[1], f.shape[0]), self.input_height, preprocessing=self.preprocessing)
+                for f in frames]
         sums: list[list[torch.Tensor]] = []
         for scale in self.scales:
             for i, (heat, paf, meta) in enumerate(self._run_scale(frames, scale)):
