@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from test_cli import write_video
 from test_openpose_decode import draw, person_at
 from torch import nn
 
 from actionpose.cli import main
-from actionpose.errors import BackendError
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.pose import create_backend, list_backends
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
