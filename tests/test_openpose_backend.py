@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from test_cli import write_video
 from test_openpose_decode import draw, person_at
 from torch import nn
 
 from actionpose.cli import main
+from actionpose.errors import BackendError
 from actionpose.pipeline import ExtractOptions, extract_poses
 from actionpose.pose import create_backend, list_backends
 from actionpose.pose.openpose.lightweight import LightweightPoseNet
@@ -29,12 +31,14 @@ class MapsNet(nn.Module):
         return (torch.from_numpy(paf)[None].repeat(n, 1, 1, 1), torch.from_numpy(heat)[None].repeat(n, 1, 1, 1))
 
 
-def test_registered_and_runs_the_built_in_network_without_weights() -> None:
+def test_registered_and_built_in_by_default(tmp_path: Path) -> None:
     assert "openpose" in list_backends()
-    with create_backend("openpose") as backend:      # the shipped mobilenet_v2_small: nothing to bring
-        people = backend(np.zeros((240, 320, 3), np.uint8), 0.0)
-        assert backend.layout.name == "coco18"
-    assert people.ndim == 3 and people.shape[1:] == (18, 3)
+    with create_backend("openpose") as backend:  # no weights: the shipped mobilenet_v2_small
+        assert backend.meta["architecture"] == "mobilenet_v2_small" and len(backend.meta["sha256"]) == 64
+    with pytest.raises(BackendError) as err:
+        create_backend("openpose", model_path=tmp_path / "nope.pth")
+    message = str(err.value)
+    assert "\n" not in message and "nope.pth" in message and "NON-COMMERCIAL" in message.upper()
 
 
 def test_people_come_back_in_frame_pixels() -> None:
@@ -79,9 +83,6 @@ def test_weights_file_and_cli(tmp_path: Path, capsys) -> None:
     assert out.ndim == 3 and out.shape[1:] == (18, 3)
 
     video = write_video(tmp_path / "v.mp4", frames=3)
-    code = main(["-q", "extract", str(video), "-o", str(tmp_path / "o.npz"), "--backend", "openpose"])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "weights" in err[0]
     broken = tmp_path / "broken.pth"
     broken.write_bytes(b"not a checkpoint")
     code = main(["-q", "extract", str(video), "-o", str(tmp_path / "o.npz"), "--backend", "openpose",
@@ -89,3 +90,21 @@ def test_weights_file_and_cli(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "broken.pth" in err[0]
     assert not (tmp_path / "o.npz").exists()
+    # without --weights: the built-in network runs (a blank clip has nobody in it)
+    code = main(["-q", "extract", str(video), "-o", str(tmp_path / "o.npz"), "--backend", "openpose"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "no person found" in err[0] and "--weights" not in err[0]
+
+
+def test_built_in_network_finds_both_people_in_a_real_frame(data_file) -> None:
+    import cv2
+
+    cap = cv2.VideoCapture(str(data_file("clips/two_people_demo_skeleton.mp4")))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    with create_backend("openpose") as backend:  # no --weights
+        people = backend(frame, 0.0)
+    assert len(people) == 2  # the clip holds 2 people in every frame
+    found = (people[..., 2] > 0).sum(axis=1)
+    assert (found >= 8).all(), found

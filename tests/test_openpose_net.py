@@ -226,7 +226,7 @@ def test_unreadable_files_raise_backend_error(light: LightweightPoseNet, tmp_pat
 
 
 def test_missing_weights_say_where_to_get_them(tmp_path: Path) -> None:
-    for args in ({"weights": tmp_path / "nope.pth"},):
+    for args in ({"weights": tmp_path / "nope.pth"},):  # no weights at all: the built-in network
         with pytest.raises(BackendError) as info:
             OpenPoseNet(**args, device="cpu")
         message = str(info.value)
