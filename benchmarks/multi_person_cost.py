@@ -26,6 +26,7 @@ import os
 import statistics
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 
 import cv2
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from actionpose.pose import create_backend  # noqa: E402
 from actionpose.sample_data import EXAMPLE_CLIP, require_data_dir  # noqa: E402
+from actionpose.video.reader import VideoReader  # noqa: E402
 
 CLIPS = [(1, None, None), (2, "clips/two_people_demo_skeleton.mp4", (640, 360)),
          (4, "clips/basketball_structuralize.mp4", None)]
@@ -43,17 +45,11 @@ CLIPS = [(1, None, None), (2, "clips/two_people_demo_skeleton.mp4", (640, 360)),
 
 def read_frames(path: Path, count: int, size: tuple[int, int] | None) -> list[np.ndarray]:
     """The first ``count`` BGR frames of ``path``, resized to ``size`` when given."""
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while len(frames) < count:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if size else frame)
-    cap.release()
+    with VideoReader(path, threaded=False) as reader:
+        frames = [f.image for f in islice(reader, count)]
     if not frames:
         raise SystemExit(f"{path}: no frames could be read")
-    return frames
+    return [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames] if size else frames
 
 
 def run(frames: list[np.ndarray], fps: float, options: dict) -> tuple[float, float]:

@@ -27,8 +27,6 @@ The machine is shared and noisy: read the medians and ratios, not single runs.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import math
 import os
@@ -45,8 +43,9 @@ from scipy.ndimage import gaussian_filter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from actionpose.pose.openpose.coco_eval import coco_results, keypoint_ap  # noqa: E402
 from actionpose.pose.openpose.decode import decode  # noqa: E402
-from actionpose.pose.openpose.limbs import COCO17_FROM_PARTS18, LIMBS, NUM_PARTS, NUM_SEED_LIMBS  # noqa: E402
+from actionpose.pose.openpose.limbs import LIMBS, NUM_PARTS, NUM_SEED_LIMBS  # noqa: E402
 
 MAPS = Path("pose_gt/openpose_maps")
 
@@ -200,43 +199,6 @@ def baseline_in_image(entry: dict) -> tuple[np.ndarray, np.ndarray]:
     return baseline_decode(entry["heatmaps"], entry["pafs"], tuple(entry["orig_hw"]))
 
 
-def coco_results(entry: dict, keypoints: np.ndarray, scores: np.ndarray) -> list[dict]:
-    """COCO keypoint results (COCO-17, missing parts at (0, 0) with v 0) for one image."""
-    out = []
-    for kp, score in zip(keypoints, scores):
-        k17 = kp[list(COCO17_FROM_PARTS18)].astype(np.float64)
-        present = k17[:, 2] > 0
-        xyv = np.zeros((17, 3))
-        xyv[present, :2] = k17[present, :2]
-        xyv[present, 2] = 1.0
-        out.append({"image_id": entry["gt_image_id"], "category_id": 1,
-                    "keypoints": xyv.ravel().tolist(), "score": float(score)})
-    return out
-
-
-def keypoint_ap(gt_file: Path, results: list[dict],
-                image_ids: list[int] | None = None) -> tuple[float, float, float]:
-    """(AP, AP50, mean OKS) of pycocotools COCOeval(iouType="keypoints"); mean OKS is the mean over the
-    ground-truth people of their best OKS with any prediction (a smoother figure than AP on 35 people)."""
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-    if not results:
-        return 0.0, 0.0, 0.0
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(gt_file))
-        evaluator = COCOeval(gt, gt.loadRes(results), iouType="keypoints")
-        if image_ids is not None:
-            evaluator.params.imgIds = image_ids
-        evaluator.evaluate()
-        evaluator.accumulate()
-        evaluator.summarize()
-    best = []
-    for (img, _), oks in evaluator.ious.items():
-        people = [a for a in gt.loadAnns(gt.getAnnIds(imgIds=img)) if a["num_keypoints"] > 0]
-        best += list(np.max(oks, axis=0)) if len(oks) else [0.0] * len(people)
-    return float(evaluator.stats[0]), float(evaluator.stats[1]), float(np.mean(best))
-
-
 def evaluate(folder: Path, entries: list[dict],
              run: Callable[[dict], tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
     """AP, AP50, mean OKS, COCO-images AP and CrowdPose AP of a decoder."""
@@ -244,17 +206,17 @@ def evaluate(folder: Path, entries: list[dict],
     for entry in entries:
         if entry["gt_file"] is None:
             continue
-        results = coco_results(entry, *run(entry))
+        results = coco_results(entry["gt_image_id"], *run(entry))
         if entry["dataset"] == "crowdpose":
             crowd += results
         else:
             dev += results
             if entry["dataset"] == "coco":
                 coco_ids.append(entry["gt_image_id"])
-    ap, ap50, moks = keypoint_ap(folder / "gt_coco17.json", dev)
-    coco_ap = keypoint_ap(folder / "gt_coco17.json", dev, coco_ids)[0]
-    crowd_ap = keypoint_ap(folder / "gt_coco17_extra_crowdpose.json", crowd)[0]
-    return {"AP": ap, "AP50": ap50, "mOKS": moks, "COCO AP": coco_ap, "CrowdPose AP": crowd_ap}
+    whole = keypoint_ap(folder / "gt_coco17.json", dev)
+    coco_ap = keypoint_ap(folder / "gt_coco17.json", dev, coco_ids).ap
+    crowd_ap = keypoint_ap(folder / "gt_coco17_extra_crowdpose.json", crowd).ap
+    return {"AP": whole.ap, "AP50": whole.ap50, "mOKS": whole.mean_oks, "COCO AP": coco_ap, "CrowdPose AP": crowd_ap}
 
 
 def matches_reference(folder: Path, entries: list[dict]) -> tuple[int, int]:

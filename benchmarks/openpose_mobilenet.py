@@ -6,7 +6,7 @@ Run from the project root (real-data folder at ``$ACTIONPOSE_DATA`` or ``../shar
 
 1. AP: every image with ground truth in ``pose_gt/openpose_maps`` run through the torch port
    (``OpenPoseNet()``, no weights: the shipped network) and ActionPose's decoder, scored with the
-   pycocotools code of ``benchmarks/openpose_decode.py`` (reused, not copied); the same figures on the
+   pycocotools code of ``actionpose.pose.openpose.coco_eval`` (as the decoder benchmark); the same figures on the
    stored maps beside it.
 2. Speed on ``clips/two_people_demo_skeleton.mp4`` (1920x1080) at 368 px: the network alone, network +
    decoder (the ``openpose`` backend end to end on decoded frames), and MediaPipe Tasks PoseLandmarker
@@ -20,6 +20,7 @@ import argparse
 import statistics
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 
 import cv2
@@ -32,6 +33,7 @@ from actionpose.pose.base import create_backend  # noqa: E402
 from actionpose.pose.openpose.decode import decode  # noqa: E402
 from actionpose.pose.openpose.inference import OpenPoseNet  # noqa: E402
 from actionpose.sample_data import require_data_dir  # noqa: E402
+from actionpose.video.reader import VideoReader  # noqa: E402
 
 
 def ap_of_port(net: OpenPoseNet, folder: Path, data: Path) -> dict[str, float]:
@@ -45,15 +47,9 @@ def ap_of_port(net: OpenPoseNet, folder: Path, data: Path) -> dict[str, float]:
 
 
 def clip_frames(path: Path, n: int) -> list:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while len(frames) < n:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(f)
-    cap.release()
-    return frames
+    """The first ``n`` BGR frames of ``path``."""
+    with VideoReader(path, threaded=False) as reader:
+        return [f.image for f in islice(reader, n)]
 
 
 def per_frame_ms(run, frames: list) -> float:

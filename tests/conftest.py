@@ -28,15 +28,37 @@ def data_dir() -> Path:
     return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def data_file(data_dir: Path):
-    """``data_file("clips/stgcn/ta_chi.mp4")``: a path in the data folder, skipping if it is missing."""
+    """``data_file("clips/stgcn/ta_chi.mp4")``: a path in the data folder, skipping if it is missing.
+
+    Session-scoped, so module fixtures that load a dataset once can use it too.
+    """
     def get(rel: str) -> Path:
         p = data_dir / rel
         if not p.exists():
             pytest.skip(f"{rel} not in the real-data folder {data_dir}")
         return p
     return get
+
+
+@pytest.fixture
+def bad_file(tmp_path: Path):
+    """``bad_file("rules.yaml", text, load_rules)``: write ``text``, load it, and return the InputError's message.
+
+    Fails unless loading raises :class:`~actionpose.errors.InputError` naming the file.
+    """
+    from actionpose.errors import InputError
+
+    def load(name: str, text: str, loader) -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(InputError) as info:
+            loader(path)
+        message = str(info.value)
+        assert name in message, message
+        return message
+    return load
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

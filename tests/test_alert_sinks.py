@@ -155,6 +155,28 @@ def test_sqlite_empty_database_gives_frame_with_columns(tmp_path: Path) -> None:
                                                    "source", "confidence", "details", "created"]
 
 
+def test_a_new_database_appears_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dashboard polling for the file never sees it before its table exists (it is linked into place)."""
+    import os
+
+    path = tmp_path / "alerts.sqlite"
+    seen = []
+    real_link = os.link
+
+    def link(src, dst, *args, **kwargs):
+        assert not Path(dst).exists()
+        with sqlite3.connect(Path(src).resolve().as_uri() + "?mode=ro", uri=True) as conn:
+            seen.append({r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")})
+        conn.close()
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    SQLiteSink(path).close()
+    assert seen == [{"alerts"}]
+    assert read_alerts(path).empty
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp" in p.name]   # no temporary file left
+
+
 def test_sqlite_readable_while_another_connection_writes(tmp_path: Path) -> None:
     path = tmp_path / "alerts.sqlite"
     sink = SQLiteSink(path)
@@ -243,6 +265,12 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
+    def __enter__(self) -> Receiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,9 +279,8 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_webhook_retries_5xx_and_delivers_each_alert_once(tmp_path: Path) -> None:
-    rx = Receiver(fail_first=5)
-    alerts = make_alerts(3)
-    try:
+    with Receiver(fail_first=5) as rx:
+        alerts = make_alerts(3)
         sink = WebhookSink(rx.url, tmp_path / "outbox.sqlite", timeout_s=0.5, retries=3, backoff_s=0.01,
                            background=False)
         sink.send(alerts[0])                 # 4 attempts, all 500: kept
@@ -262,8 +289,6 @@ def test_webhook_retries_5xx_and_delivers_each_alert_once(tmp_path: Path) -> Non
         sink.send(alerts[2])
         assert sink.pending() == 0 and sink.flush(1.0) == 0
         sink.close()
-    finally:
-        rx.stop()
     assert rx.requests == 5 + 3
     assert rx.accepted == [a.id for a in alerts]           # exactly once each, in order
     assert [r["id"] for r in rx.received] == [a.id for a in alerts]
@@ -272,9 +297,8 @@ def test_webhook_retries_5xx_and_delivers_each_alert_once(tmp_path: Path) -> Non
 
 
 def test_webhook_background_send_does_not_block_and_flush_delivers(tmp_path: Path) -> None:
-    rx = Receiver(fail_first=2, hang_s=0.05)
-    alerts = make_alerts(4)
-    try:
+    with Receiver(fail_first=2, hang_s=0.05) as rx:
+        alerts = make_alerts(4)
         sink = WebhookSink(rx.url, tmp_path / "outbox.sqlite", timeout_s=0.5, retries=3, backoff_s=0.01)
         start = time.perf_counter()
         for a in alerts:
@@ -282,15 +306,13 @@ def test_webhook_background_send_does_not_block_and_flush_delivers(tmp_path: Pat
         assert time.perf_counter() - start < 0.2 * len(alerts)   # the receiver takes >= 0.05 s a request
         assert sink.flush(5.0) == 0
         sink.close()
-    finally:
-        rx.stop()
     assert rx.accepted == [a.id for a in alerts]
 
 
 def test_webhook_receiver_down_keeps_alerts_then_new_sink_delivers_in_order(tmp_path: Path) -> None:
-    rx = Receiver()
-    port, url = rx.port, rx.url
-    rx.stop()                                            # nothing listens there now: connection refused
+    with Receiver() as rx:
+        port, url = rx.port, rx.url
+    # nothing listens there now: connection refused
     outbox = tmp_path / "outbox.sqlite"
     alerts = make_alerts(3)
     sink = WebhookSink(url, outbox, timeout_s=0.2, retries=1, backoff_s=0.01, background=False)
@@ -301,20 +323,16 @@ def test_webhook_receiver_down_keeps_alerts_then_new_sink_delivers_in_order(tmp_
     with sqlite3.connect(outbox) as conn:
         assert [r[0] for r in conn.execute("SELECT id FROM outbox ORDER BY seq")] == [a.id for a in alerts]
     conn.close()
-    rx = Receiver(port=port)                              # the receiver is back; a new run starts
-    try:
+    with Receiver(port=port) as rx:                       # the receiver is back; a new run starts
         restarted = WebhookSink(url, outbox, timeout_s=0.5, retries=1, backoff_s=0.01)
         assert restarted.flush(5.0) == 0
         restarted.close()
-    finally:
-        rx.stop()
     assert rx.accepted == [a.id for a in alerts]
 
 
 def test_webhook_hanging_receiver_counts_as_failure(tmp_path: Path) -> None:
-    rx = Receiver(hang_s=0.6)
-    alert = make_alerts(1)[0]
-    try:
+    with Receiver(hang_s=0.6) as rx:
+        alert = make_alerts(1)[0]
         sink = WebhookSink(rx.url, tmp_path / "outbox.sqlite", timeout_s=0.2, retries=0, background=False)
         start = time.perf_counter()
         sink.send(alert)
@@ -327,8 +345,6 @@ def test_webhook_hanging_receiver_counts_as_failure(tmp_path: Path) -> None:
         rx.hang_s = 0.0
         assert sink.flush(2.0) == 0          # delivered again; the receiver drops the repeat by id
         sink.close()
-    finally:
-        rx.stop()
     assert [r["id"] for r in rx.received] == [alert.id]
 
 
@@ -373,17 +389,14 @@ def test_webhook_redirect_is_not_delivery(tmp_path: Path) -> None:
 # -- callback, open_sinks, end to end ------------------------------------------------------------
 
 def test_open_sinks_and_manager_end_to_end(tmp_path: Path) -> None:
-    rx = Receiver()
-    got = []
-    try:
+    with Receiver() as rx:
+        got = []
         sinks = open_sinks(jsonl=tmp_path / "a.jsonl", sqlite=tmp_path / "a.sqlite", webhook=rx.url,
                            callback=got.append, background=False, timeout_s=0.5)
         assert [type(s).__name__ for s in sinks] == ["JsonlSink", "SQLiteSink", "WebhookSink", "CallbackSink"]
         assert sinks[2].outbox.path == tmp_path / "a.outbox.sqlite"
         with AlertManager(sinks=sinks) as m:
             m.notify(make_alerts(1, kind="gait")[0])
-    finally:
-        rx.stop()
     ids = [a.id for a in m.sent]
     assert [a.id for a in read_jsonl(tmp_path / "a.jsonl")] == ids
     assert list(read_alerts(tmp_path / "a.sqlite")["id"]) == ids

@@ -65,15 +65,20 @@ def test_observe_returns_alert_on_the_frame_it_is_raised() -> None:
     assert m.observe(Observation("fall", 0, 0.4, True)) == []
 
 
-def test_episode_ends_only_after_inactive_for_debounce_and_recovery_is_sent() -> None:
-    m = AlertManager(debounce_s=0.5, escalate_after_s=None)
-    # down 1.0-3.0, up for 0.3 s (< debounce), down again 3.3-4.0, then up for good
-    alerts = feed(m, [(1.0, True), (3.0, False), (3.3, True), (4.0, False)], 10.0)
-    assert kinds_times(alerts) == [("fall", 1.5), ("fall_recovered", 4.5)]
-    rec = alerts[1]
-    assert rec.severity == "info"
-    assert rec.details["alert_id"] == alerts[0].id
-    assert rec.details["duration_s"] == pytest.approx(3.0)
+@pytest.mark.parametrize("escalate_after_s, segments, follow_up, severity, figure", [
+    # down 1.0-3.0, up for 0.3 s (< debounce), down again 3.3-4.0, then up for good: one episode, recovered
+    (None, [(1.0, True), (3.0, False), (3.3, True), (4.0, False)], ("fall_recovered", 4.5), "info", "duration_s"),
+    # down for good: escalated exactly once, 3 s after the alert
+    (3.0, [(1.0, True)], ("fall_escalation", 4.5), "critical", "since_alert_s"),
+])
+def test_episode_follow_up_is_sent_once_and_points_to_its_alert(escalate_after_s, segments, follow_up, severity,
+                                                                figure) -> None:
+    m = AlertManager(debounce_s=0.5, escalate_after_s=escalate_after_s)
+    alerts = feed(m, segments, 30.0)
+    assert kinds_times(alerts) == [("fall", 1.5), follow_up]
+    assert alerts[1].severity == severity
+    assert alerts[1].details["alert_id"] == alerts[0].id
+    assert alerts[1].details[figure] == pytest.approx(3.0)
 
 
 def test_no_recovery_when_disabled() -> None:
@@ -109,16 +114,6 @@ def test_cooldown_is_per_person_and_per_kind() -> None:
 
 
 # -- escalation ----------------------------------------------------------------------------------
-
-def test_escalation_exactly_once_at_the_right_time() -> None:
-    m = AlertManager(debounce_s=0.5, escalate_after_s=3.0)
-    alerts = feed(m, [(1.0, True)], 30.0)
-    assert kinds_times(alerts) == [("fall", 1.5), ("fall_escalation", 4.5)]
-    esc = alerts[1]
-    assert esc.severity == "critical"
-    assert esc.details["alert_id"] == alerts[0].id
-    assert esc.details["since_alert_s"] == pytest.approx(3.0)
-
 
 def test_no_escalation_when_the_person_got_up_in_time_or_disabled() -> None:
     m = AlertManager(debounce_s=0.5, escalate_after_s=3.0)

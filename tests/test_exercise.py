@@ -94,13 +94,10 @@ def test_user_definition_file_yaml_and_json(tmp_path: Path) -> None:
     ("name: [unclosed\n", "not valid YAML"),
     ("- just\n- a list\n", "must be a mapping"),
 ])
-def test_bad_user_definition_names_file_and_problem(tmp_path: Path, text: str, problem: str) -> None:
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    with pytest.raises(InputError) as info:
-        load_definition_file(path)
-    assert "bad.yaml" in str(info.value) and problem in str(info.value)
-    assert "\n" not in str(info.value)
+def test_bad_user_definition_names_file_and_problem(bad_file, text: str, problem: str) -> None:
+    message = bad_file("bad.yaml", text, load_definition_file)
+    assert problem in message
+    assert "\n" not in message
 
 
 def test_missing_definition_file(tmp_path: Path) -> None:

@@ -42,11 +42,9 @@ def test_squat_stream_counts_match_the_labels(data_file, name: str, labelled: in
     ("bicep", None, "bicep_curl", {"leaning_back": "L"}, 0.95, 0.95, None),           # measured 1.000 / 1.000
     ("lunge", "err", "lunge", {"knee_over_toe": "L"}, 0.5, 0.88, 5),                  # measured 0.559 / 0.931
 ])
-def test_form_faults_rules_and_learned(data_dir, exercise, task, definition, mapping, rule_floor, model_floor,
+def test_form_faults_rules_and_learned(data_file, exercise, task, definition, mapping, rule_floor, model_floor,
                                        folds) -> None:
-    form = data_dir / "exercise" / "form_correction"
-    if not form.is_dir():
-        pytest.skip("exercise/form_correction not in the real-data folder")
+    form = data_file("exercise/form_correction")
     clips = pixel_clips([c for c in load_form_correction(form, exercise, task=task) if c.meta["file"] != "kaggle.csv"])
     ws = make_windows(clips, window=15, stride=8, layout=clips[0].seq.layout, fps=30.0, people=1, channels="xyzs")
     pred, _ = rule_window_labels(ws.X, ws.layout, ws.fps, definition, mapping, "C")

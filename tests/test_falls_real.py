@@ -22,11 +22,8 @@ URFALL_LAST = 160
 
 
 @pytest.fixture(scope="module")
-def gmdcsa24(data_dir):
-    root = data_dir / "falls" / "gmdcsa24"
-    if not (root / "labels.json").is_file():
-        pytest.skip("falls/gmdcsa24 not in the real-data folder")
-    return labelled_clips(root, extract_poses)
+def gmdcsa24(data_file):
+    return labelled_clips(data_file("falls/gmdcsa24/labels.json").parent, extract_poses)
 
 
 @pytest.mark.slow
@@ -44,10 +41,8 @@ def test_gmdcsa24_every_fall_caught_no_alarm_on_daily_activities(gmdcsa24):
 
 
 @pytest.mark.slow
-def test_thingx_event_and_frame_f1_on_the_test_split(data_dir):
-    folder = data_dir / "falls" / "thingx_skeleton" / "output_csv_label"
-    if not folder.is_dir():
-        pytest.skip("falls/thingx_skeleton/output_csv_label not in the real-data folder")
+def test_thingx_event_and_frame_f1_on_the_test_split(data_file):
+    folder = data_file("falls/thingx_skeleton/output_csv_label")
     clips = load_thingx(folder)
     number = {c.group: int(c.group.removeprefix("falldown")) for c in clips}
     test = [evaluate_clip(c.group, c.seq, c.segments) for c in clips if number[c.group] >= 12]
@@ -120,13 +115,11 @@ def test_real_lying_poses_on_a_bed_and_falling_off_it(gmdcsa24, height):
     assert fall.start_level == "raised" and drop_at <= fall.impact_s <= drop_at + 0.6
 
 
-def test_the_learned_second_opinion_keeps_every_unseen_thingx_fall(data_dir):
+def test_the_learned_second_opinion_keeps_every_unseen_thingx_fall(data_file):
     """ThingX (another layout, never used to train the learned score): it vetoes none of the rules' falls."""
     from actionpose.tasks.falls import FallConfig, detect_falls
 
-    folder = data_dir / "falls" / "thingx_skeleton" / "output_csv_label"
-    if not folder.is_dir():
-        pytest.skip("falls/thingx_skeleton/output_csv_label not in the real-data folder")
+    folder = data_file("falls/thingx_skeleton/output_csv_label")
     scores = []
     for clip in load_thingx(folder):
         events = detect_falls(clip.seq).events

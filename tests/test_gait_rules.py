@@ -95,12 +95,9 @@ def test_rules_load_from_yaml_and_json(tmp_path: Path, impaired_report) -> None:
     ("rules: [\n", "not valid YAML"),
     ("{}\n", "non-empty list"),
 ])
-def test_bad_rule_files(tmp_path: Path, text: str, problem: str) -> None:
-    path = tmp_path / "rules.yaml"
-    path.write_text(text)
-    with pytest.raises(InputError, match=problem) as info:
-        load_rules(path)
-    assert "rules.yaml" in str(info.value)
+def test_bad_rule_files(bad_file, text: str, problem: str) -> None:
+    message = bad_file("rules.yaml", text, load_rules)
+    assert problem in message
 
 
 def test_rule_message_and_derived_metrics() -> None:

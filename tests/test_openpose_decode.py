@@ -13,16 +13,15 @@ reference decoder's stored predictions.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from actionpose.pose.openpose.coco_eval import coco_results, keypoint_ap
 from actionpose.pose.openpose.decode import assemble, decode, match_greedy, score_limbs
-from actionpose.pose.openpose.limbs import COCO17_FROM_PARTS18, LIMBS, NUM_PARTS, PARTS18
+from actionpose.pose.openpose.limbs import LIMBS, NUM_PARTS, PARTS18
 from actionpose.pose.openpose.maps import find_peaks
 
 STRIDE = 8
@@ -279,33 +278,6 @@ def real(data_dir: Path) -> dict:
     return out
 
 
-def coco_results(image_id: int, keypoints: np.ndarray, scores: np.ndarray) -> list[dict]:
-    results = []
-    for kp, score in zip(keypoints, scores):
-        k17 = kp[list(COCO17_FROM_PARTS18)].astype(np.float64)
-        xyv = np.zeros((17, 3))
-        present = k17[:, 2] > 0
-        xyv[present, :2], xyv[present, 2] = k17[present, :2], 1.0
-        results.append({"image_id": image_id, "category_id": 1, "keypoints": xyv.ravel().tolist(),
-                        "score": float(score)})
-    return results
-
-
-def keypoint_ap(gt_file: Path, results: list[dict], image_ids: list[int] | None = None) -> tuple[float, float]:
-    pytest.importorskip("pycocotools")
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt = COCO(str(gt_file))
-        ev = COCOeval(gt, gt.loadRes(results), iouType="keypoints")
-        if image_ids is not None:
-            ev.params.imgIds = image_ids
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return float(ev.stats[0]), float(ev.stats[1])
-
-
 def test_dev_set_ap_at_least_the_reference(real: dict) -> None:
     folder = real["folder"]
     dev, crowd, coco_ids = [], [], []
@@ -321,9 +293,11 @@ def test_dev_set_ap_at_least_the_reference(real: dict) -> None:
             assert gt_file == (folder / "gt_coco17.json").resolve()
             dev += results
             coco_ids += [e["gt_image_id"]] if e["dataset"] == "coco" else []
-    ap, ap50 = keypoint_ap(folder / "gt_coco17.json", dev)
-    coco_ap, _ = keypoint_ap(folder / "gt_coco17.json", dev, coco_ids)
-    crowd_ap, _ = keypoint_ap(folder / "gt_coco17_extra_crowdpose.json", crowd)
+    pytest.importorskip("pycocotools")
+    whole = keypoint_ap(folder / "gt_coco17.json", dev)
+    ap, ap50 = whole.ap, whole.ap50
+    coco_ap = keypoint_ap(folder / "gt_coco17.json", dev, coco_ids).ap
+    crowd_ap = keypoint_ap(folder / "gt_coco17_extra_crowdpose.json", crowd).ap
     figures = f"AP {ap:.3f}, AP50 {ap50:.3f}, COCO AP {coco_ap:.3f}, CrowdPose AP {crowd_ap:.3f}"
     # measured: AP 0.191, AP50 0.334, COCO 0.348, CrowdPose 0.429 (reference: 0.186, 0.345, 0.321, 0.429)
     assert ap >= 0.186, f"dev AP below the reference decoder's 0.186: {figures}"

@@ -127,13 +127,10 @@ def test_non_sign_photos_give_unknown(data_file) -> None:
 
 
 @pytest.fixture(scope="module")
-def holistic(data_dir):
+def holistic(data_file):
     from actionpose.datasets import load_holistic_signs
 
-    path = data_dir / "signs/holistic_sequences"
-    if not path.is_dir():
-        pytest.skip("signs/holistic_sequences not in the real-data folder")
-    return load_holistic_signs(path)
+    return load_holistic_signs(data_file("signs/holistic_sequences"))
 
 
 def test_mirrored_real_signer_gives_the_same_sign(holistic) -> None:

@@ -17,11 +17,8 @@ from actionpose.tasks.signs import DynamicSignClassifier, StaticSignClassifier, 
 
 
 @pytest.fixture(scope="module")
-def asl(data_dir):
-    path = data_dir / "signs/asl_alphabet/asl_alphabet_landmarks.npz"
-    if not path.is_file():
-        pytest.skip("signs/asl_alphabet not in the real-data folder")
-    return load_asl_alphabet(path)
+def asl(data_file):
+    return load_asl_alphabet(data_file("signs/asl_alphabet/asl_alphabet_landmarks.npz"))
 
 
 @pytest.mark.slow  # about 12-14 s here (trains the 26-letter model)

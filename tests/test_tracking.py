@@ -381,7 +381,7 @@ def test_pose_that_changes_faster_than_its_box_stays_on_one_track() -> None:
 
 def test_max_people_caps_live_identities() -> None:
     """With max_people=1 a detection that matches nothing continues the live track, so a single-person
-    detector never yields two alternating ids; once the track has died, a new id opens."""
+    detector never yields two alternating ids; the identity is held for hold_s, then a new id opens."""
     times = np.arange(30) / FPS
     person = walker((200, 300), (0, 0), times)
     jumpy = person.copy()
@@ -391,8 +391,28 @@ def test_max_people_caps_live_identities() -> None:
     assert {int(i[0]) for i in capped} == {0}
     uncapped = run_tracker(frames, times)
     assert len({int(i[0]) for i in uncapped}) == 2
-    tracker = PoseTracker(COCO17, max_people=1, max_age_s=0.5)
+    tracker = PoseTracker(COCO17, max_people=1, max_age_s=0.5, hold_s=2.0)
     assert tracker.update(person[0], 0.0).tolist() == [0]
     far = person[1].copy()
     far[:, 0] += 250
-    assert tracker.update(far, 1.0).tolist() == [1]            # the first track is dead by then
+    assert tracker.update(far, 1.0).tolist() == [0]            # past max_age_s, but the identity is held
+    assert tracker.update(person[0], 3.5).tolist() == [1]      # unseen for 2.5 s > hold_s: a new id
+    free = PoseTracker(COCO17, max_age_s=0.5, hold_s=2.0)      # without max_people nothing is held
+    free.update(person[0], 0.0)
+    assert free.update(person[0], 1.0).tolist() == [1]
+
+
+def test_a_duplicate_detection_does_not_take_the_free_track_of_someone_out_of_view() -> None:
+    """Two people, cap 2: while B is out of view the detector reports A twice; the copy gets -1 and B, back
+    two seconds later elsewhere, keeps their id (the case of a person lost while falling)."""
+    times = np.arange(12) / FPS
+    a, b = walker((200, 300), (0, 0), times), walker((600, 300), (0, 0), times)
+    tracker = PoseTracker(COCO17, max_people=2)
+    assert tracker.update(np.stack([a[0], b[0]]), 0.0).tolist() == [0, 1]
+    ghost = a[1].copy()
+    ghost[:, :2] += 12.0                                       # the same person found twice, a little apart
+    assert tracker.update(np.stack([a[1], ghost]), 0.5).tolist() == [0, -1]
+    lying = b[2].copy()
+    lying[:, 1] += 150                                         # B again, lower down and long unseen
+    assert sorted(tracker.update(np.stack([lying, a[2]]), 2.0).tolist()) == [0, 1]
+    assert tracker.next_id == 2

@@ -187,7 +187,13 @@ class PoseTracker:
         confident and largest. Others get id -1. It also caps the live identities: while
         ``max_people`` tracks are live, a detection that matches none of them by pose or box
         continues the most similar one that this frame left free rather than opening a new id
-        (single-person detectors then never split one person into alternating tracks). None: no limit.
+        (single-person detectors then never split one person into alternating tracks), unless it
+        overlaps a person matched in the same frame (a duplicate detection: id -1). None: no limit.
+    hold_s
+        With ``max_people`` set, an identity unseen for longer than ``max_age_s`` is still held
+        this long (its joints are forgotten, so only its last box or the cap can claim it): a
+        person the detector loses while falling and finds again lying a second or two later keeps
+        their id, which the fall detector needs. Ignored without ``max_people``.
     conf_threshold
         Joints scoring at least this count as confident: only they enter OKS and the velocity.
     oks_min_joints
@@ -210,10 +216,10 @@ class PoseTracker:
     def __init__(self, layout: str | KeypointLayout, max_age_s: float = 1.0, min_similarity: float = 0.1,
                  max_people: int | None = None, conf_threshold: float = 0.3, oks_min_joints: int = 4,
                  velocity_window_s: float = 0.3, max_predict_s: float = 0.5, box_margin: float = 0.1,
-                 min_box_iou: float = 0.3) -> None:
+                 min_box_iou: float = 0.3, hold_s: float = 3.0) -> None:
         self.layout = get_layout(layout)
-        if max_age_s < 0 or velocity_window_s < 0 or max_predict_s < 0:
-            raise TrackingError("max_age_s, velocity_window_s and max_predict_s must be >= 0")
+        if max_age_s < 0 or velocity_window_s < 0 or max_predict_s < 0 or hold_s < 0:
+            raise TrackingError("max_age_s, velocity_window_s, max_predict_s and hold_s must be >= 0")
         if max_people is not None and max_people < 0:
             raise TrackingError(f"max_people must be >= 0 or None, got {max_people}")
         self.max_age_s = float(max_age_s)
@@ -225,6 +231,7 @@ class PoseTracker:
         self.max_predict_s = float(max_predict_s)
         self.box_margin = float(box_margin)
         self.min_box_iou = float(min_box_iou)
+        self.hold_s = float(hold_s)
         self.sigmas = keypoint_sigmas(self.layout)
         self.reset()
 
@@ -234,7 +241,7 @@ class PoseTracker:
         return {"max_age_s": self.max_age_s, "min_similarity": self.min_similarity, "max_people": self.max_people,
                 "conf_threshold": self.conf_threshold, "oks_min_joints": self.oks_min_joints,
                 "velocity_window_s": self.velocity_window_s, "max_predict_s": self.max_predict_s,
-                "box_margin": self.box_margin, "min_box_iou": self.min_box_iou}
+                "box_margin": self.box_margin, "min_box_iou": self.min_box_iou, "hold_s": self.hold_s}
 
     def reset(self) -> None:
         """Forget every track; ids start again at 0 (use it between unrelated videos)."""
@@ -283,6 +290,7 @@ class PoseTracker:
         conf = valid & (score >= self.conf_threshold)
         keep = self._select(xy, score, valid)
         matched: dict[int, int] = {}  # detection -> index into self._tracks
+        duplicates: set[int] = set()  # detections of a person already matched in this frame (id -1)
         if keep.size and self._tracks:
             pred_xy, pred_valid, pred_conf = self._predict(t)
             sim = pose_similarity(xy[keep], conf[keep], valid[keep], pred_xy, pred_conf, pred_valid, self.sigmas,
@@ -297,13 +305,23 @@ class PoseTracker:
                            _padded(self._last_boxes(t)[free], self.box_margin))
                 matched.update(_assign(iou, self.min_box_iou, rest, free))
             # capacity: with max_people live identities already, a new track would exceed the cap,
-            # so a leftover detection continues the most similar free track instead
+            # so a leftover detection continues the most similar free track instead; unless it overlaps
+            # a person matched in this frame: that is the same person found twice (a detector's ghost),
+            # and it must not take the free track of someone who is out of view
             rest = [d for d in keep.tolist() if d not in matched]
             free = [i for i in range(len(self._tracks)) if i not in matched.values()]
             if rest and free and self.max_people is not None and len(self._tracks) >= self.max_people:
-                pick = sim[np.searchsorted(keep, rest)][:, free]
-                matched.update(_assign(pick, -np.inf, np.array(rest), np.array(free)))
+                if matched:
+                    boxes = _boxes(xy, valid)
+                    overlap = _iou(boxes[rest], boxes[list(matched)]).max(axis=1)
+                    duplicates = {d for d, o in zip(rest, overlap) if o >= self.min_box_iou}
+                    rest = [d for d in rest if d not in duplicates]
+                if rest:
+                    pick = sim[np.searchsorted(keep, rest)][:, free]
+                    matched.update(_assign(pick, -np.inf, np.array(rest), np.array(free)))
         for d in keep.tolist():
+            if d in duplicates:
+                continue
             if d in matched:
                 track = self._tracks[matched[d]]
             else:
@@ -324,10 +342,11 @@ class PoseTracker:
         return np.sort(usable[best])
 
     def _close_stale(self, t: float) -> None:
-        stale = [tr.track_id for tr in self._tracks if t - tr.last_seen > self.max_age_s]
+        limit = self.max_age_s if self.max_people is None else max(self.max_age_s, self.hold_s)
+        stale = [tr.track_id for tr in self._tracks if t - tr.last_seen > limit]
         if stale:
             log.debug("closing tracks %s at t=%.3f s", stale, t)
-            self._tracks = [tr for tr in self._tracks if t - tr.last_seen <= self.max_age_s]
+            self._tracks = [tr for tr in self._tracks if t - tr.last_seen <= limit]
 
     def _open(self, t: float) -> _Track:
         k = self.layout.num_joints

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+import uuid
 from pathlib import Path
 
 from actionpose.errors import InputError
@@ -28,6 +31,8 @@ def open_db(path: Path, table: str, schema: str, columns: tuple[str, ...], what:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _create(path, schema)
         conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
     except (OSError, sqlite3.Error) as err:
         raise InputError(path, f"cannot open the {what} ({err})") from None
@@ -46,6 +51,32 @@ def open_db(path: Path, table: str, schema: str, columns: tuple[str, ...], what:
         conn.close()
         raise
     return conn
+
+
+def _create(path: Path, schema: str) -> None:
+    """Create the database beside ``path`` and link it into place whole.
+
+    A reader polling for the file (``read_alerts`` in a dashboard or a test) never sees it before its
+    tables exist; when two writers race, the first link wins and the second simply opens it.
+    """
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(schema)
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links on this file system
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def open_db_readonly(path: Path, table: str, columns: tuple[str, ...], what: str) -> sqlite3.Connection:
@@ -68,3 +99,33 @@ def check_columns(conn: sqlite3.Connection, path: Path, table: str, columns: tup
         conn.close()
         problem = f"no {table!r} table" if not have else f"the {table!r} table lacks {', '.join(missing)}"
         raise InputError(path, f"{problem}: not an ActionPose {what}")
+
+
+class LockedTable:
+    """One table of a SQLite file written from several threads: a WAL connection behind a lock.
+
+    Parameters
+    ----------
+    path, table, schema, columns, what
+        As for :func:`open_db`.
+
+    Raises
+    ------
+    InputError
+        ``path`` is not a SQLite database, or a database of something else.
+    """
+
+    def __init__(self, path: str | Path, table: str, schema: str, columns: tuple[str, ...], what: str) -> None:
+        self.path = Path(path)
+        self._conn = open_db(self.path, table, schema, columns, what)
+        self._lock = threading.Lock()
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run one statement (committed when it returns: autocommit) and return its rows."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        """Close the connection (again: nothing)."""
+        with self._lock:
+            self._conn.close()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from actionpose.alerts.sinks.db import open_db
+from actionpose.alerts.sinks.db import LockedTable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -21,58 +20,36 @@ CREATE TABLE IF NOT EXISTS outbox (
 COLUMNS = ("seq", "id", "payload", "added", "attempts", "last_error")
 
 
-class Outbox:
+class Outbox(LockedTable):
     """Alert payloads waiting for delivery, oldest first; each add and remove is committed to disk.
 
-    Parameters
-    ----------
-    path
-        The SQLite file; created with its folder when missing.
-
-    Raises
-    ------
-    InputError
-        ``path`` exists but is not an outbox.
+    The queue lives in the SQLite file ``path``, created with its folder when missing (an existing
+    file that is not an outbox raises :class:`~actionpose.errors.InputError`).
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._conn = open_db(self.path, "outbox", SCHEMA, COLUMNS, "webhook outbox")
-        self._lock = threading.Lock()
+        super().__init__(path, "outbox", SCHEMA, COLUMNS, "webhook outbox")
 
     def add(self, alert_id: str, payload: str) -> None:
         """Queue a payload (an id already queued is kept once, in its first place)."""
         added = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        with self._lock:
-            self._conn.execute("INSERT OR IGNORE INTO outbox (id, payload, added) VALUES (?, ?, ?)",
-                               (alert_id, payload, added))
+        self.execute("INSERT OR IGNORE INTO outbox (id, payload, added) VALUES (?, ?, ?)", (alert_id, payload, added))
 
     def head(self, limit: int = 100) -> list[tuple[str, str]]:
         """Up to ``limit`` oldest ``(id, payload)`` pairs."""
-        with self._lock:
-            return self._conn.execute("SELECT id, payload FROM outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        return self.execute("SELECT id, payload FROM outbox ORDER BY seq LIMIT ?", (limit,))
 
     def remove(self, alert_id: str) -> None:
         """Drop a delivered payload."""
-        with self._lock:
-            self._conn.execute("DELETE FROM outbox WHERE id = ?", (alert_id,))
+        self.execute("DELETE FROM outbox WHERE id = ?", (alert_id,))
 
     def failed(self, alert_id: str, error: str) -> None:
         """Record a failed delivery attempt."""
-        with self._lock:
-            self._conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                               (error, alert_id))
+        self.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", (error, alert_id))
 
     def ids(self) -> list[str]:
         """The queued alert ids, oldest first."""
-        with self._lock:
-            return [r[0] for r in self._conn.execute("SELECT id FROM outbox ORDER BY seq")]
+        return [r[0] for r in self.execute("SELECT id FROM outbox ORDER BY seq")]
 
     def __len__(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-
-    def close(self) -> None:
-        """Close the file (again: nothing)."""
-        with self._lock:
-            self._conn.close()
+        return self.execute("SELECT COUNT(*) FROM outbox")[0][0]

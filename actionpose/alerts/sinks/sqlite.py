@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from actionpose.alerts.sinks.base import jsonable
-from actionpose.alerts.sinks.db import open_db, open_db_readonly
+from actionpose.alerts.sinks.db import LockedTable, open_db_readonly
 from actionpose.alerts.types import Alert
 from actionpose.errors import InputError
 
@@ -52,7 +51,7 @@ def _row(alert: Alert) -> tuple[Any, ...]:
             alert.source, num(alert.confidence), details, alert.created)
 
 
-class SQLiteSink:
+class SQLiteSink(LockedTable):
     """Store alerts in a SQLite table ``alerts``; a re-sent alert (same id) is stored once.
 
     The database is in WAL mode, so the dashboard (another process) can read it with
@@ -70,20 +69,12 @@ class SQLiteSink:
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._conn = open_db(self.path, "alerts", SCHEMA, COLUMNS, _WHAT)
-        self._lock = threading.Lock()
+        super().__init__(path, "alerts", SCHEMA, COLUMNS, _WHAT)
 
     def send(self, alert: Alert) -> None:
         """Insert the alert (committed before returning; ignored when its id is already stored)."""
-        with self._lock:
-            self._conn.execute(f"INSERT OR IGNORE INTO alerts ({', '.join(COLUMNS)}) VALUES "
-                               f"({', '.join('?' * len(COLUMNS))})", _row(alert))
-
-    def close(self) -> None:
-        """Close the connection (again: nothing)."""
-        with self._lock:
-            self._conn.close()
+        self.execute(f"INSERT OR IGNORE INTO alerts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                     _row(alert))
 
 
 def _since_text(since: datetime | str | float) -> str:

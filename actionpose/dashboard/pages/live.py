@@ -100,7 +100,7 @@ def _alerts(ws, names: list[str]) -> None:
     open_ = alerts[~alerts["id"].isin(acks)].sort_values("created", ascending=False).head(RECENT)
     critical = open_[open_["severity"] == "critical"]
     st.subheader(f"Live alerts: {len(open_)} unacknowledged, {len(critical)} critical")
-    if not len(critical) == 0:
+    if len(critical):
         st.audio(_tone(), format="audio/wav", autoplay=True)
     if open_.empty:
         st.caption("Nothing to acknowledge.")

@@ -26,13 +26,15 @@ log = logging.getLogger(__name__)
 
 @register_backend("openpose")
 class OpenPoseBackend(PoseBackend):
-    """Multi-person 2D pose with OpenPose (CMU COCO-18 body model or Lightweight OpenPose).
+    """Multi-person 2D pose with OpenPose (built-in mobilenet_v2_small, CMU COCO-18 or Lightweight OpenPose).
 
     Parameters
     ----------
     model_path
-        A ``body_pose_model.pth`` (CMU) or ``checkpoint_iter_370000.pth`` (Lightweight) file; the
-        architecture is recognised from its tensor names. Required (nothing is downloaded).
+        None (default): the built-in tf-pose-estimation ``mobilenet_v2_small`` shipped with the
+        package (Apache-2.0; :mod:`actionpose.pose.openpose.mobilenet`). Or a ``body_pose_model.pth``
+        (CMU; non-commercial research use only) or ``checkpoint_iter_370000.pth`` (Lightweight) file
+        the user brings; the architecture is recognised from its tensor names. Nothing is downloaded.
     max_people
         Keep at most this many people per frame, by decoder score; None keeps everybody.
     input_height, scales

@@ -36,14 +36,12 @@ from typing import Any
 
 import numpy as np
 from scipy.ndimage import binary_closing, uniform_filter1d
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from actionpose import __version__
-from actionpose.models.store import save_model
 from actionpose.skeleton.sequence import PoseSequence
+from actionpose.tasks.signs.gated import GatedSignClassifier
 from actionpose.tasks.signs.normalize import WRIST, hand_size, hands_of, normalize_hand
-from actionpose.tasks.signs.openset import Verdict, calibration_folds, decide, fit_open_set, load_gated, temper
+from actionpose.tasks.signs.openset import Verdict, calibration_folds, fit_open_set, temper
 from actionpose.tasks.signs.static import SignEvent
 
 log = logging.getLogger(__name__)
@@ -202,7 +200,7 @@ class _quiet:
         self._ctx.__exit__(*exc)
 
 
-class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
+class DynamicSignClassifier(GatedSignClassifier):
     """Classify whole sign clips (holistic or two-hand pose sequences), open-set.
 
     :meth:`predict` / :meth:`predict_proba` are closed-set (calibrated probabilities);
@@ -223,13 +221,12 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
         Share of held-out training clips (other signers where known) the distance test must accept.
     """
 
+    KIND, WHAT = KIND, "dynamic sign model"
+
     def __init__(self, model: str = "logreg", chunks: int = 2, seed: int = 0, augment: int = 5,
                  quantile: float = 0.99) -> None:
-        self.model = model
+        super().__init__(model, seed, augment, quantile)
         self.chunks = chunks
-        self.seed = seed
-        self.augment = augment
-        self.quantile = quantile
 
     def features(self, X: Sequence[PoseSequence]) -> np.ndarray:
         """``(N, F)`` rows of :func:`clip_features`."""
@@ -274,9 +271,7 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
 
     def verdicts(self, X: Sequence[PoseSequence], threshold: float = 0.5) -> list[Verdict]:
         """Open-set decisions per clip: the sign or unknown, the nearest sign and why."""
-        proba, dist = self._proba_and_distance(X)
-        gate = getattr(self, "gate_", None)
-        return decide(proba, self.classes_, threshold, dist, gate.distance_threshold if gate else float("inf"))
+        return self._decide(*self._proba_and_distance(X), threshold)
 
     def predict_open(self, X: Sequence[PoseSequence], threshold: float = 0.5) -> np.ndarray:
         """Labels of :meth:`verdicts` (``unknown`` where rejected)."""
@@ -284,24 +279,8 @@ class DynamicSignClassifier(ClassifierMixin, BaseEstimator):
 
     def save(self, path: str | Path, meta: dict[str, Any] | None = None) -> Path:
         """Write a safe model file (JSON header + skops estimator + open-set arrays)."""
-        check_is_fitted(self)
-        header = {"kind": KIND, "classes": [str(c) for c in self.classes_], "layout": "holistic",
-                  "normalisation": "shoulder-centred, / shoulder width, dominant hand to the right, body wrist "
-                                   "for lost hands", "openset": self.gate_.to_header(),
-                  "params": self.get_params(), "library_version": __version__, "meta": meta or {}}
-        return save_model(path, header, tensors=self.gate_.to_tensors(), estimator=self.estimator_)
-
-    @classmethod
-    def load(cls, path: str | Path) -> DynamicSignClassifier:
-        """Read a file written by :meth:`save` (:class:`ModelFileError` if it is another kind)."""
-        header, estimator, gate = load_gated(path, KIND, "dynamic sign model")
-        clf = cls(**{k: v for k, v in header.get("params", {}).items() if k in cls().get_params()})
-        clf.estimator_ = estimator
-        clf.classes_ = estimator.classes_
-        if gate is not None:
-            clf.gate_ = gate
-        clf.meta_ = header.get("meta", {})
-        return clf
+        return self._save(path, {"layout": "holistic", "normalisation": "shoulder-centred, / shoulder width, dominant "
+                                 "hand to the right, body wrist for lost hands"}, meta)
 
 
 @dataclass

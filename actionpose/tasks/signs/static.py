@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from actionpose import __version__
-from actionpose.models.store import save_model
 from actionpose.skeleton.sequence import PoseSequence
+from actionpose.tasks.signs.gated import GatedSignClassifier
 from actionpose.tasks.signs.normalize import SIDES, WRIST, hands_of, normalize_hand
-from actionpose.tasks.signs.openset import UNKNOWN, Verdict, calibration_folds, decide, fit_open_set, load_gated, temper
+from actionpose.tasks.signs.openset import UNKNOWN, Verdict, calibration_folds, fit_open_set, temper
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +86,7 @@ def augment_hands(hands: np.ndarray, copies: int = 1, max_degrees: float = 15.0,
     return np.concatenate(out).astype(np.float32) if out else hands[:0].astype(np.float32)
 
 
-class StaticSignClassifier(ClassifierMixin, BaseEstimator):
+class StaticSignClassifier(GatedSignClassifier):
     """Classify single hand shapes (fingerspelled letters, static gestures), open-set.
 
     :meth:`predict` and :meth:`predict_proba` are closed-set (the best of the trained classes, with
@@ -110,13 +108,12 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
         Share of held-out training hands the distance test must accept.
     """
 
+    KIND, WHAT = KIND, "static sign model"
+
     def __init__(self, model: str = "logreg", features: str = "xy+dist", seed: int = 0, augment: int = 1,
                  quantile: float = 0.99) -> None:
-        self.model = model
+        super().__init__(model, seed, augment, quantile)
         self.features = features
-        self.seed = seed
-        self.augment = augment
-        self.quantile = quantile
 
     def fit(self, X: np.ndarray, y: Sequence[str], left: bool | np.ndarray = False,
             groups: Sequence[str] | None = None) -> StaticSignClassifier:
@@ -177,9 +174,7 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
 
     def verdicts(self, X: np.ndarray, left: bool | np.ndarray = False, threshold: float = 0.5) -> list[Verdict]:
         """Open-set decisions per hand: the sign or :data:`UNKNOWN`, the nearest sign and why."""
-        proba, dist = self._proba_and_distance(X, left)
-        gate = getattr(self, "gate_", None)
-        return decide(proba, self.classes_, threshold, dist, gate.distance_threshold if gate else float("inf"))
+        return self._decide(*self._proba_and_distance(X, left), threshold)
 
     def predict_open(self, X: np.ndarray, left: bool | np.ndarray = False, threshold: float = 0.5) -> np.ndarray:
         """Labels of :meth:`verdicts` (:data:`UNKNOWN` where rejected)."""
@@ -187,31 +182,9 @@ class StaticSignClassifier(ClassifierMixin, BaseEstimator):
 
     def save(self, path: str | Path, meta: dict[str, Any] | None = None) -> Path:
         """Write a safe model file (JSON header + skops estimator + open-set arrays)."""
-        check_is_fitted(self)
-        header = {"kind": KIND, "classes": [str(c) for c in self.classes_], "layout": "hand21",
-                  "normalisation": "wrist-centred, / wrist-middle_mcp (x, y), left hands mirrored",
-                  "features": self.features, "openset": self.gate_.to_header(),
-                  "params": self.get_params(), "library_version": __version__, "meta": meta or {}}
-        return save_model(path, header, tensors=self.gate_.to_tensors(), estimator=self.estimator_)
-
-    @classmethod
-    def load(cls, path: str | Path) -> StaticSignClassifier:
-        """Read a file written by :meth:`save`.
-
-        Raises
-        ------
-        ModelFileError
-            If the file is not a static-sign model.
-        """
-        header, estimator, gate = load_gated(path, KIND, "static sign model")
-        params = {k: v for k, v in header.get("params", {}).items() if k in cls().get_params()}
-        clf = cls(**params)
-        clf.estimator_ = estimator
-        clf.classes_ = estimator.classes_
-        if gate is not None:
-            clf.gate_ = gate
-        clf.meta_ = header.get("meta", {})
-        return clf
+        header = {"layout": "hand21", "features": self.features,
+                  "normalisation": "wrist-centred, / wrist-middle_mcp (x, y), left hands mirrored"}
+        return self._save(path, header, meta)
 
 
 def load_builtin(name: str = "asl_alphabet") -> StaticSignClassifier:
