@@ -535,6 +535,20 @@ def test_weights_make_a_backend_available(tmp_path: Path) -> None:
         store_weights(tmp_path, [f"rsn={tmp_path / 'missing.pth'}"])
 
 
+def test_openpose_runs_its_built_in_network_without_weights_and_rsn_needs_them(tmp_path: Path) -> None:
+    from actionpose.dashboard.runs import AnalyzeRequest, extract_options
+
+    config = load_config(tmp_path)
+    options = extract_options(AnalyzeRequest(backend="openpose"), config)
+    assert options.backend == "openpose" and "model_path" not in options.backend_options
+    with pytest.raises(InputError, match="rsn=FILE"):
+        extract_options(AnalyzeRequest(backend="rsn"), config)
+    weights = tmp_path / "body_pose_model.pth"
+    weights.write_bytes(b"weights")
+    config.weights["openpose"] = str(weights)
+    assert extract_options(AnalyzeRequest(backend="openpose"), config).backend_options["model_path"] == weights
+
+
 def test_password_gate(ws_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(ws_dir)
     config.password = auth.hash_password("let me in please")

@@ -23,8 +23,10 @@ ENV_HOST = "ACTIONPOSE_DASHBOARD_HOST"
 #: default upload limit, megabytes (also given to Streamlit as ``server.maxUploadSize``)
 DEFAULT_MAX_UPLOAD_MB = 200
 CONFIG_FILE = "config.json"
-#: backends that need a weights file before the dashboard offers them
+#: backends that take a weights file (``actionpose dashboard --weights``)
 WEIGHTED_BACKENDS = ("openpose", "rsn")
+#: backends offered without one: OpenPose then runs its built-in mobilenet_v2_small
+BUILTIN_BACKENDS = ("mediapipe", "openpose")
 
 
 def default_data_dir() -> Path:
@@ -69,7 +71,8 @@ class DashboardConfig:
         A record of :func:`actionpose.dashboard.auth.hash_password` (never the password itself); when
         set, every page asks for it.
     weights
-        Backend name -> weights file (``openpose``, ``rsn``): those backends are offered once set.
+        Backend name -> weights file (``openpose``, ``rsn``): RSN is offered once set; OpenPose runs
+        these weights instead of its built-in network.
     alert_db
         The SQLite alert log the Alerts page shows (default: ``alerts.sqlite`` in the data folder; point
         it at the database ``actionpose watch --alert-db`` writes to see live alerts).
@@ -147,6 +150,6 @@ def save_config(data_dir: str | Path, config: DashboardConfig) -> Path:
     return path
 
 
-__all__ = ["CONFIG_FILE", "DEFAULT_MAX_UPLOAD_MB", "ENV_DIR", "ENV_HOST", "ENV_MAX_UPLOAD_MB", "WEIGHTED_BACKENDS",
-           "DashboardConfig", "Settings", "check_webhook_url", "config_path", "default_data_dir", "load_config",
-           "save_config"]
+__all__ = ["BUILTIN_BACKENDS", "CONFIG_FILE", "DEFAULT_MAX_UPLOAD_MB", "ENV_DIR", "ENV_HOST", "ENV_MAX_UPLOAD_MB",
+           "WEIGHTED_BACKENDS", "DashboardConfig", "Settings", "check_webhook_url", "config_path", "default_data_dir",
+           "load_config", "save_config"]

@@ -22,7 +22,7 @@ from actionpose.alerts.types import Alert
 from actionpose.analysis import Analysis, analyze_sequence
 from actionpose.cache import result_key
 from actionpose.dashboard.archive import unpack_openpose
-from actionpose.dashboard.config import DashboardConfig
+from actionpose.dashboard.config import BUILTIN_BACKENDS, DashboardConfig
 from actionpose.dashboard.library import ModelLibrary
 from actionpose.dashboard.workspace import StoredFile, Workspace
 from actionpose.errors import ActionPoseError, InputError
@@ -79,7 +79,8 @@ class ClipResult:
 
 
 def extract_options(request: AnalyzeRequest, config: DashboardConfig):
-    """:class:`ExtractOptions` for the request (OpenPose and RSN need their configured weights)."""
+    """:class:`ExtractOptions` for the request (RSN needs its configured weights; OpenPose without them runs
+    its built-in network)."""
     from actionpose.pipeline import ExtractOptions
 
     settings = request.extract_settings()
@@ -88,10 +89,11 @@ def extract_options(request: AnalyzeRequest, config: DashboardConfig):
         backend_options["mode"] = settings["mode"]
     if request.backend != "mediapipe":
         weights = config.backend_weights(request.backend)
-        if weights is None:
+        if weights is not None:
+            backend_options["model_path"] = weights
+        elif request.backend not in BUILTIN_BACKENDS:
             raise InputError(None, f"the {request.backend} backend needs its weights file: "
                                    f"actionpose dashboard --weights {request.backend}=FILE")
-        backend_options["model_path"] = weights
     return ExtractOptions(backend=request.backend, backend_options=backend_options)
 
 
@@ -117,7 +119,9 @@ def poses(workspace: Workspace, stored: StoredFile, request: AnalyzeRequest, con
         seq = load_poses_upload(workspace, stored, limit_bytes)
         key, cached = result_key(stored.sha256, {"poses": "file"}), False
     else:
-        key = result_key(stored.sha256, request.extract_settings())
+        weights = config.backend_weights(request.backend) if request.backend != "mediapipe" else None
+        settings = {**request.extract_settings(), **({"weights": str(weights)} if weights else {})}
+        key = result_key(stored.sha256, settings)  # other weights (or none: the built-in network), other poses
         cache = workspace.result_dir(key) / "poses.npz"
         cached = cache.is_file()
         if cached:

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from actionpose.dashboard import charts, feedback, tables
-from actionpose.dashboard.config import WEIGHTED_BACKENDS
+from actionpose.dashboard.config import BUILTIN_BACKENDS, WEIGHTED_BACKENDS
 from actionpose.dashboard.runs import AnalyzeRequest, ClipResult, record_alerts, run_clip
 from actionpose.dashboard.workspace import UPLOAD_SUFFIXES
 
@@ -52,12 +52,17 @@ def _standards(exercise: str) -> dict[str, str]:
 def _request() -> tuple[AnalyzeRequest, bool]:
     """The settings widgets; returns the request and whether to record alerts."""
     config, lib = feedback.config(), feedback.library()
-    backends = ["mediapipe"] + [b for b in WEIGHTED_BACKENDS if config.backend_weights(b)]
+    backends = [*BUILTIN_BACKENDS, *(b for b in WEIGHTED_BACKENDS
+                                     if b not in BUILTIN_BACKENDS and config.backend_weights(b))]
+    names = {"mediapipe": "MediaPipe",
+             "openpose": "OpenPose (your weights)" if config.backend_weights("openpose")
+             else "OpenPose (built-in mobilenet_v2_small: coarse, about 8 frames/s on CPU)", "rsn": "RSN"}
     models = lib.names()
     with st.expander("Settings", expanded=False):
         c1, c2, c3 = st.columns(3)
-        backend = c1.selectbox("Pose backend", backends, help="OpenPose and RSN appear once their weights are "
-                                                              "configured (actionpose dashboard --weights).")
+        backend = c1.selectbox("Pose backend", backends, format_func=names.get,
+                               help="RSN appears once its weights are configured, and OpenPose runs the CMU or "
+                                    "Lightweight weights when they are (actionpose dashboard --weights).")
         tasks = c2.multiselect("Tasks", list(TASK_NAMES), default=["falls", "gait", "reps"],
                                format_func=TASK_NAMES.get,
                                help="Sign transcripts need hand landmarks: MediaPipe then runs in holistic mode.")
