@@ -44,10 +44,12 @@ def test_add_a_monitor_and_a_bad_one(ws_dir: Path, tmp_path: Path) -> None:
     assert "No monitors yet" in _text(at)
     at.text_input[0].input("door")
     at.text_input[1].input("rtsp://127.0.0.1:8554/door")
+    at.number_input[1].set_value(15.0)                    # analyse at most 15 frames a second
     at.button[0].click().run()
     assert not at.exception
     file = mon.load(Workspace(ws_dir))
     assert [m.name for m in file.monitors] == ["door"] and file.monitors[0].kind == "stream"
+    assert file.monitors[0].max_fps == 15.0 and "at most 15 frames/s" in _text(at)
     assert file.alert_db == Workspace(ws_dir).alert_db()  # the dashboard's own log
     assert "door" in _text(at)
     at.text_input[0].input("door")

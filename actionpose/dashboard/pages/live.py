@@ -44,10 +44,12 @@ def _add_form(ws) -> None:
         c1, c2 = st.columns([1, 2])
         name = c1.text_input("Name", placeholder="bedroom")
         source = c2.text_input("Source", placeholder="0 (camera), rtsp://..., http://..., or /path/to/video.mp4")
-        c3, c4, c5 = st.columns(3)
+        c3, c4, c5, c6 = st.columns(4)
         tasks = c3.multiselect("Tasks", ["falls", "gait"], default=["falls"])
         loop = c4.checkbox("Loop a video file (testing)")
         cooldown = c5.number_input("Cooldown per person (s)", 0.0, 3600.0, 60.0, 5.0)
+        max_fps = c6.number_input("Analyse at most (frames/s, 0 = all)", 0.0, 240.0, 0.0, 1.0,
+                                  help="e.g. 15 on a slow machine: frames in between are skipped, not queued")
         zones = st.text_area("Ignore zones, one per line: name:x,y x,y x,y ... (image pixels)", height=68)
         webhook = st.text_input("Also POST its alerts to (http/https URL, optional)")
         added = st.form_submit_button("Add and start", type="primary")
@@ -59,6 +61,7 @@ def _add_form(ws) -> None:
                       for i, z in enumerate(zones.splitlines(), 1) if z.strip()]
             config = mon.add(ws, {"name": name.strip(), "source": source.strip(), "tasks": tasks, "loop": loop,
                                   "cooldown_s": float(cooldown), "ignore_zones": parsed,
+                                  "max_fps": float(max_fps) if max_fps else None,
                                   "alert_webhook": webhook.strip() or None})
             st.success(f"Monitor {config.name!r} added; it starts within a few seconds.")
 
@@ -70,7 +73,8 @@ def _monitor_card(ws, config, status) -> None:
         if not config.enabled:
             state = "stopped"
         head.markdown(f"**{config.name}** &nbsp; {_BADGE.get(state, state)}")
-        head.caption(f"{config.kind}: {config.source}  ·  tasks: {', '.join(config.tasks)}")
+        at_most = f"  ·  at most {config.max_fps:g} frames/s" if config.max_fps else ""
+        head.caption(f"{config.kind}: {config.source}  ·  tasks: {', '.join(config.tasks)}{at_most}")
         b1, b2 = buttons.columns(2)
         if config.enabled:
             b1.button("Stop", key=f"stop_{config.slug}", on_click=mon.set_enabled, args=(ws, config.name, False))
