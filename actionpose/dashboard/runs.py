@@ -119,7 +119,7 @@ def poses(workspace: Workspace, stored: StoredFile, request: AnalyzeRequest, con
         seq = load_poses_upload(workspace, stored, limit_bytes)
         key, cached = result_key(stored.sha256, {"poses": "file"}), False
     else:
-        weights = config.backend_weights(request.backend) if request.backend != "mediapipe" else None
+        weights = config.backend_weights(request.backend)  # none for MediaPipe, or the built-in OpenPose
         settings = {**request.extract_settings(), **({"weights": str(weights)} if weights else {})}
         key = result_key(stored.sha256, settings)  # other weights (or none: the built-in network), other poses
         cache = workspace.result_dir(key) / "poses.npz"

@@ -56,7 +56,7 @@ def _request() -> tuple[AnalyzeRequest, bool]:
                                      if b not in BUILTIN_BACKENDS and config.backend_weights(b))]
     names = {"mediapipe": "MediaPipe",
              "openpose": "OpenPose (your weights)" if config.backend_weights("openpose")
-             else "OpenPose (built-in mobilenet_v2_small: coarse, about 8 frames/s on CPU)", "rsn": "RSN"}
+             else "OpenPose (built-in mobilenet_v2_small: coarse, slower than MediaPipe)", "rsn": "RSN"}
     models = lib.names()
     with st.expander("Settings", expanded=False):
         c1, c2, c3 = st.columns(3)
