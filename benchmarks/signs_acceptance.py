@@ -16,6 +16,11 @@
   closed-set, and open-set (an ``unknown`` counts as wrong); and the share of the test signer's
   *other* signs (never trained) that come out ``unknown``. Again with the training signers' other
   signs learned as a ``none`` class (never the test signer's).
+* Non-sign movement (``--skip-movement`` to skip): real clips of people who are not signing (the
+  GMDCSA24 falls and daily activities, the push-up clip, the two clips in ``clips/``), extracted
+  in ``holistic`` mode; 1 s windows every 0.5 s and the candidate signs :func:`transcribe_stream`
+  cuts from each whole clip, judged by each leave-one-signer-out model above and by one trained on
+  every signer's every sign. Share rejected (``unknown``).
 * ``--write-model``: retrain the shipped model on every ASL frame and write
   ``actionpose/tasks/signs/models/asl_alphabet.apm``.
 """
@@ -129,6 +134,47 @@ def dynamic_figures(data: Path, none_class: bool = False) -> dict:
             "chance": round(1 / len(shared), 4), "per_signer": per_signer}
 
 
+#: real clips of people who are not signing (relative to the data folder)
+MOVEMENT_CLIPS = ("falls/gmdcsa24/Subject_*/*/*.mp4", "exercise/clips/*.mp4", "clips/*.mp4")
+
+
+def movement_streams(data: Path) -> dict[str, object]:
+    """``{name: holistic PoseSequence}`` of the non-sign movement clips."""
+    from actionpose.pipeline import extract
+
+    files = sorted(f for pattern in MOVEMENT_CLIPS for f in data.glob(pattern))
+    return {str(f.relative_to(data)): extract(f, mode="holistic") for f in files}
+
+
+def movement_figures(data: Path, streams: dict) -> dict:
+    """Non-sign movement judged by the leave-one-signer-out models and by an every-sign model."""
+    from actionpose.datasets import load_holistic_signs
+    from actionpose.tasks.signs.dynamic import DynamicSignClassifier, transcribe_stream
+
+    clips = load_holistic_signs(data / "signs/holistic_sequences")
+    groups = np.array([c.group for c in clips])
+    labels = np.array([c.label for c in clips])
+    windows = [seq.slice_frames(i, i + round(seq.fps)) for seq in streams.values()
+               for i in range(0, seq.num_frames - round(seq.fps) + 1, max(1, round(seq.fps / 2)))]
+    shared = np.isin(labels, ["hello", "thanks"])
+    models = {f"without {g}": shared & (groups != g) for g in sorted(set(groups))}
+    models["every signer, every sign"] = np.ones(len(clips), dtype=bool)
+    out = {"clips": len(streams), "windows": len(windows), "seconds": round(sum(
+        s.num_frames / s.fps for s in streams.values()), 1)}
+    for name, train in models.items():
+        clf = DynamicSignClassifier().fit([c.seq for c, k in zip(clips, train) if k], labels[train],
+                                          groups=groups[train])
+        judged = clf.predict_open(windows)
+        events = [e for seq in streams.values() for e in transcribe_stream(clf, seq)]
+        out[name] = {"windows_rejected": round(float((judged == "unknown").mean()), 4),
+                     "accepted_as": dict(zip(*(v.tolist() for v in np.unique(judged[judged != "unknown"],
+                                                                               return_counts=True)))),
+                     "stream_candidates": len(events),
+                     "stream_accepted": sum(e.label != "unknown" for e in events),
+                     "threshold": round(clf.gate_.distance_threshold, 3)}
+    return out
+
+
 def photo_hands(data: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``(classes, hands (N, 21, C), left (N,))`` of every hand MediaPipe finds in the gesture photos."""
     from actionpose.tasks.signs.extract import poses_from_images
@@ -179,6 +225,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--write-model", action="store_true", help="retrain and write the shipped ASL model")
     ap.add_argument("--skip-images", action="store_true", help="skip the MediaPipe photo check")
+    ap.add_argument("--skip-movement", action="store_true", help="skip the non-sign movement clips (MediaPipe)")
     ap.add_argument("--alternatives", action="store_true", help="also every feature set x {logreg, rf} (slow)")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -189,6 +236,8 @@ def main() -> int:
             "hand_gestures": feature_set_accuracies(load_hand_gestures(args.data / "signs/hand_gestures"))}
     report["holistic_sequences_loso"] = dynamic_figures(args.data)
     report["holistic_sequences_loso_none_class"] = dynamic_figures(args.data, none_class=True)
+    if not args.skip_movement:
+        report["non_sign_movement"] = movement_figures(args.data, movement_streams(args.data))
     report["open_set"] = open_set_figures(args.data, photos=not args.skip_images)
     if not args.skip_images:
         report["gesture_images"] = image_figures(args.data)

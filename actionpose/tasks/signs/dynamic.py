@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.gated import GatedSignClassifier
 from actionpose.tasks.signs.normalize import WRIST, hand_size, hands_of, normalize_hand
-from actionpose.tasks.signs.openset import Verdict, calibration_folds, fit_open_set, temper
+from actionpose.tasks.signs.openset import Verdict, calibration_folds, fit_open_set, signer_folds, temper
 from actionpose.tasks.signs.static import SignEvent
 
 log = logging.getLogger(__name__)
@@ -237,19 +237,21 @@ class DynamicSignClassifier(GatedSignClassifier):
         """Learn from clips ``X`` (one sign each) and their labels.
 
         ``groups`` (the signer of each clip, when known) picks the held-out clips the open-set
-        gate is calibrated on: each signer in turn (left out of a provisional model of the
-        others) when there are two or more, else a random quarter.
+        gate is calibrated on: each signer in turn (measured against the others' clips) when
+        there are two or more, else a random quarter.
         """
         y = np.asarray(y).astype(str)
         if len(set(y)) < 2:
             raise ValueError("need clips of at least two signs to train")
-        folds = calibration_folds(y, None if groups is None else np.asarray(groups).astype(str), seed=self.seed)
+        groups = None if groups is None else np.asarray(groups).astype(str)
+        folds = calibration_folds(y, groups, seed=self.seed)
         rng = np.random.default_rng(self.seed)
         clips = list(X) + [augment_clip(seq, rng) for _ in range(self.augment) for seq in X]
         reps = self.augment + 1
         self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, self.features(clips), np.tile(y, reps),
                                                    [np.tile(f, reps) for f in folds], quantile=self.quantile,
-                                                   judged=np.arange(len(clips)) < len(y))
+                                                   judged=np.arange(len(clips)) < len(y),
+                                                   by_signer=bool(signer_folds(y, groups)))
         self.classes_ = self.estimator_.classes_
         return self
 

@@ -10,12 +10,15 @@ fitted beside it, and a prediction is accepted only when all three tests pass:
    *of the predicted sign* (features standardised, projected on the leading principal components
    and whitened) is at most ``distance_threshold``: a split-conformal ``quantile`` of the same
    distance on *held-out* training data (rows the prototypes were not built from). With two or
-   more groups (signers) the held-out rows are each group in turn, left out of a provisional model
-   fitted on the others (leave one signer out *within* the training signers; a group needs
-   :data:`MIN_HELD_ROWS` rows); otherwise a later part of each class (recording order);
+   more groups (signers) the held-out rows are each group in turn, measured against the
+   prototypes of the others (leave one signer out *within* the training signers; a group needs
+   :data:`MIN_HELD_ROWS` rows of signs the others have, one such sign is enough) in the space of
+   the gate fitted on every signer (see :func:`fit_open_set`); otherwise a later part of each
+   class (recording order), measured in a gate fitted without it;
 3. **confident**: the calibrated probability of the best class reaches the user's threshold.
    Probabilities are temperature-scaled (``p ** (1 / T)``, renormalised) with the temperature that
-   minimises the log-loss on the held-out rows, so 0.9 means about nine in ten on new data.
+   minimises the log-loss on the held-out rows (of the folds that leave two or more signs to a
+   provisional classifier), so 0.9 means about nine in ten on new data.
 
 The gate is a handful of arrays (stored in the model file's ``weights.safetensors`` beside the
 estimator) and a few numbers in its JSON header. :func:`decide` turns probabilities and distances
@@ -122,24 +125,28 @@ class OpenSetGate:
         components = vt[:d] / sd[:, None]
         gate = cls(centre=centre, mean=filled.mean(axis=0), scale=scale, components=components,
                    prototypes=np.empty((0, d)), prototype_labels=np.empty(0, dtype=np.int64))
-        proj = gate.project(feats)
-        keep = []
-        for k in np.unique(y_index):
-            idx = np.flatnonzero(y_index == k)
-            keep.append(idx[np.linspace(0, len(idx) - 1, min(per_class, len(idx))).round().astype(int)])
-        keep = np.unique(np.concatenate(keep))
-        gate.prototypes, gate.prototype_labels = proj[keep], np.asarray(y_index)[keep].astype(np.int64)
-        return gate
+        return gate.with_prototypes(feats, y_index, per_class)
+
+    def with_prototypes(self, feats: np.ndarray, y_index: np.ndarray, per_class: int = 200) -> OpenSetGate:
+        """A gate in this one's space with prototypes from ``feats`` (``(N, F)`` rows of classes
+        ``y_index``; at most ``per_class`` per class, evenly spaced); no threshold, temperature 1."""
+        y_index = np.asarray(y_index)
+        keep = [idx[np.linspace(0, len(idx) - 1, min(per_class, len(idx))).round().astype(int)]
+                for idx in (np.flatnonzero(y_index == k) for k in np.unique(y_index))]
+        keep = np.unique(np.concatenate(keep)) if keep else np.empty(0, dtype=int)
+        return OpenSetGate(centre=self.centre, mean=self.mean, scale=self.scale, components=self.components,
+                           prototypes=self.project(np.asarray(feats)[keep]),
+                           prototype_labels=y_index[keep].astype(np.int64))
 
     def calibrate(self, held_dist: np.ndarray, held_proba: np.ndarray, held_y: np.ndarray,
                   quantile: float = 0.99) -> OpenSetGate:
         """Set the temperature and the distance threshold from held-out rows.
 
-        ``held_dist`` are the held-out rows' distances measured by gates fitted *without* them
-        (the honest ones); the threshold is carried over as is to this gate (fitted on every row):
-        distances are in whitened units, which do not depend much on the rows the gate was fitted on.
+        ``held_dist`` are the held-out rows' distances to prototypes built *without* them (see
+        :func:`fit_open_set` for the space they are measured in); without ``held_proba`` rows (no
+        provisional classifier) the temperature stays 1.
         """
-        self.temperature = fit_temperature(held_proba, np.asarray(held_y))
+        self.temperature = fit_temperature(held_proba, np.asarray(held_y)) if len(held_proba) else 1.0
         self.quantile = float(quantile)
         self.distance_threshold = conformal_quantile(held_dist, quantile)
         return self
@@ -288,25 +295,16 @@ def calibration_folds(y: np.ndarray, groups: np.ndarray | None = None, share: fl
                       in_order: bool = False, min_rows: int = MIN_HELD_ROWS) -> list[np.ndarray]:
     """Boolean masks of held-out calibration rows, one per fold.
 
-    With two or more ``groups`` (signers): each group in turn, where the other groups keep two or
-    more classes and at least ``min_rows`` of its rows are of classes they have (leave one signer
-    out within the training signers). Otherwise (or when no group qualifies) one fold: the last
-    ``share`` of each class (``in_order``: rows are consecutive frames) or a random ``share``.
+    :func:`signer_folds` where there are any; otherwise one fold: the last ``share`` of each
+    class (``in_order``: rows are consecutive frames) or a random ``share``.
     """
     y = np.asarray(y).astype(str)
-    folds = []
+    folds = signer_folds(y, groups, min_rows)
+    if folds:
+        return folds
     if groups is not None and len(np.unique(groups)) >= 2:
-        groups = np.asarray(groups).astype(str)
-        for g in np.unique(groups):
-            held = groups == g
-            rest = set(y[~held])
-            known = np.isin(y[held], sorted(rest)) & ~np.array([is_none_label(v) for v in y[held]], dtype=bool)
-            if len(rest) >= 2 and known.sum() >= min_rows:
-                folds.append(held)
-        if folds:
-            return folds
-        log.info("open-set gate: no signer can be left out (too few rows or classes); a later part of each "
-                 "class is held out instead")
+        log.info("open-set gate: no signer can be left out (too few rows of shared signs); a later part of "
+                 "each class is held out instead")
     held = np.zeros(len(y), dtype=bool)
     rng = np.random.default_rng(seed)
     for label in np.unique(y):
@@ -318,6 +316,23 @@ def calibration_folds(y: np.ndarray, groups: np.ndarray | None = None, share: fl
     return [held] if held.any() else []
 
 
+def signer_folds(y: np.ndarray, groups: np.ndarray | None, min_rows: int = MIN_HELD_ROWS) -> list[np.ndarray]:
+    """Leave one signer out within the training signers: one mask per group of ``groups`` that has at
+    least ``min_rows`` rows of real signs (not the none class) that the other groups have too; no
+    mask with fewer than two groups.
+    """
+    if groups is None or len(np.unique(groups)) < 2:
+        return []
+    y, groups = np.asarray(y).astype(str), np.asarray(groups).astype(str)
+    real = ~np.array([is_none_label(v) for v in y], dtype=bool)
+    folds = []
+    for g in np.unique(groups):
+        held = groups == g
+        if (held & real & np.isin(y, np.unique(y[~held]))).sum() >= min_rows:
+            folds.append(held)
+    return folds
+
+
 def held_out_rows(y: np.ndarray, groups: np.ndarray | None = None, share: float = 0.25, seed: int = 0,
                   in_order: bool = False) -> np.ndarray:
     """Every row held out by some fold of :func:`calibration_folds` (one boolean mask)."""
@@ -327,16 +342,23 @@ def held_out_rows(y: np.ndarray, groups: np.ndarray | None = None, share: float 
 
 def fit_open_set(model: str, seed: int, feats: np.ndarray, y: np.ndarray,
                  folds: Sequence[np.ndarray] | np.ndarray | None, quantile: float = 0.99, dims: int = 24,
-                 judged: np.ndarray | None = None) -> tuple[Any, OpenSetGate]:
+                 judged: np.ndarray | None = None, by_signer: bool = False) -> tuple[Any, OpenSetGate]:
     """``(estimator, gate)``: a scikit-learn model on every row and its calibrated :class:`OpenSetGate`.
 
-    ``folds`` (masks of :func:`calibration_folds`, or one mask) are the rows a provisional model
-    and gate are fitted *without*, per fold, to measure on them the distance to the prototypes of
-    their predicted sign and the calibrated probabilities; the pooled rows give the temperature
-    and the conformal distance threshold. ``judged`` limits the measured rows (e.g. to the
+    ``folds`` (masks of :func:`calibration_folds`, or one mask) are held out in turn. Per fold, the
+    held-out rows of signs the other rows have are measured: their distance to the prototypes
+    (built from the other rows) of the sign a provisional classifier of the other rows predicts
+    (the one sign they have, when they have only one), and, where it has two or more signs, its
+    probabilities. The pooled rows give the conformal distance threshold and the temperature.
+
+    ``by_signer``: the folds are whole signers (:func:`signer_folds`). Their distances are then
+    measured in the space of the gate fitted on every row, which knows every training signer's
+    spread; a gate fitted without a signer whitens by the others alone and, with few signers,
+    puts a new one several times too far (measured: a threshold of 12.0 against 2.2, which let
+    nine in ten non-sign movements through). Otherwise (a later part of the same recordings) the
+    gate fitted without the fold is used. ``judged`` limits the measured rows (e.g. to the
     original rows, not their augmented copies) where that leaves ``2 * MIN_HELD_ROWS`` of them.
-    No usable fold leaves the gate uncalibrated
-    (temperature 1, no distance limit).
+    No usable fold leaves the gate uncalibrated (temperature 1, no distance limit).
     """
     from actionpose.models.sklearn import make_sklearn_model
 
@@ -356,22 +378,31 @@ def fit_open_set(model: str, seed: int, feats: np.ndarray, y: np.ndarray,
     dists, probas, ys = [], [], []
     for held in folds:
         held = np.asarray(held, dtype=bool)
-        if not held.any() or held.all() or len(np.unique(y[~held])) < 2:
+        rest = np.unique(index[~held])
+        # a sign only the held-out rows have says nothing here; none rows have no sign to be near
+        rows = held & judged & np.isin(index, rest) & ~none[index]
+        if not rows.any() or held.all():
             continue
-        provisional = make_sklearn_model(model, seed=seed).fit(feats[~held], y[~held])
-        # a class only the held-out rows have says nothing here; none rows have no sign to be near
-        rows = held & judged & np.isin(y, provisional.classes_) & ~none[index]
-        if not rows.any():
-            continue
-        proba = np.zeros((int(rows.sum()), len(classes)))
-        proba[:, np.searchsorted(classes, provisional.classes_)] = provisional.predict_proba(feats[rows])
-        held_gate = OpenSetGate.fit(feats[~held], index[~held], dims=dims)
-        dists.append(held_gate.sign_distance(feats[rows], proba, classes))
-        probas.append(proba)
-        ys.append(index[rows])
+        if len(rest) >= 2:
+            provisional = make_sklearn_model(model, seed=seed).fit(feats[~held], y[~held])
+            proba = np.zeros((int(rows.sum()), len(classes)))
+            proba[:, np.searchsorted(classes, provisional.classes_)] = provisional.predict_proba(feats[rows])
+            probas.append(proba)
+            ys.append(index[rows])
+            target = nearest_sign(proba, classes)
+        else:
+            target = index[rows]
+        space = gate if by_signer else OpenSetGate.fit(feats[~held], index[~held], dims=dims)
+        dists.append(space.with_prototypes(feats[~held], index[~held]).distance(feats[rows], to=target)[0])
     if not dists:
         log.info("open-set gate without held-out rows: no calibration, no distance limit")
         return estimator, gate
+    gate.calibrate(np.concatenate(dists), np.concatenate(probas) if probas else np.empty((0, len(classes))),
+                   np.concatenate(ys) if ys else np.empty(0, dtype=int), quantile=quantile)
+    log.info("open-set gate: temperature %.2f, distance threshold %.2f (conformal %.0f %% of %d held-out rows "
+             "in %d folds)", gate.temperature, gate.distance_threshold, 100 * quantile,
+             sum(len(d) for d in dists), len(dists))
+    return estimator, gate
     gate.calibrate(np.concatenate(dists), np.concatenate(probas), np.concatenate(ys), quantile=quantile)
     log.info("open-set gate: temperature %.2f, distance threshold %.2f (conformal %.0f %% of %d held-out rows "
              "in %d folds)", gate.temperature, gate.distance_threshold, 100 * quantile,
@@ -401,4 +432,4 @@ def load_gated(path: Any, kind: str, what: str) -> tuple[dict[str, Any], Any, Op
 
 __all__ = ["MIN_HELD_ROWS", "NONE_LABELS", "TEMPERATURES", "UNKNOWN", "OpenSetGate", "Verdict", "calibration_folds",
            "conformal_quantile", "decide", "fit_open_set", "fit_temperature", "held_out_rows", "is_none_label",
-           "load_gated", "nearest_sign", "temper"]
+           "load_gated", "nearest_sign", "signer_folds", "temper"]

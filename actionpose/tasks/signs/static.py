@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from actionpose.skeleton.sequence import PoseSequence
 from actionpose.tasks.signs.gated import GatedSignClassifier
 from actionpose.tasks.signs.normalize import SIDES, WRIST, hands_of, normalize_hand
-from actionpose.tasks.signs.openset import UNKNOWN, Verdict, calibration_folds, fit_open_set, temper
+from actionpose.tasks.signs.openset import UNKNOWN, Verdict, calibration_folds, fit_open_set, signer_folds, temper
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ class StaticSignClassifier(GatedSignClassifier):
         left = np.broadcast_to(np.asarray(left, dtype=bool), (len(X),))
         groups_arr = None if groups is None else np.asarray(groups).astype(str)
         folds = calibration_folds(y, groups_arr, in_order=True, seed=self.seed)
+        by_signer = bool(signer_folds(y, groups_arr))
         original = np.ones(len(X), dtype=bool)  # the measured rows of the calibration: not the copies
         if self.augment:
             reps = self.augment + 1
@@ -143,7 +144,7 @@ class StaticSignClassifier(GatedSignClassifier):
             log.info("training without %d missing or degenerate hands", int((~keep).sum()))
         self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, feats[keep], y[keep],
                                                    [f[keep] for f in folds], quantile=self.quantile,
-                                                   judged=original[keep])
+                                                   judged=original[keep], by_signer=by_signer)
         self.classes_ = self.estimator_.classes_
         return self
 
