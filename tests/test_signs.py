@@ -318,6 +318,33 @@ def test_non_sign_hand_is_unknown_with_nearest_sign_and_reason(tmp_path: Path) -
     assert doc["nearest"] in SHAPES and "unlike the training data" in doc["reason"]
 
 
+def test_tolerance_widens_the_distance_limit(tmp_path: Path, cli, capsys) -> None:
+    X, y = hand_samples()
+    clf = StaticSignClassifier().fit(X, y)
+    rng = np.random.default_rng(3)
+    horns = np.stack([make_hand((0, 1, 0, 0, 1), 50, (300, 300), rng=rng) for _ in range(10)])
+    dist = np.array([v.distance for v in clf.verdicts(horns)])
+    limit = clf.gate_.distance_threshold
+    assert (dist > limit).all()
+    wide = clf.set_params(tolerance=1.01 * dist.max() / limit)
+    assert not any("unlike the training data" in v.reason for v in wide.verdicts(horns))
+    with pytest.raises(ValueError, match="tolerance"):
+        clf.set_params(tolerance=0).verdicts(horns)
+    # on the command line: --tolerance reaches the model and the JSON; a bad value is one line, exit 2
+    model = clf.set_params(tolerance=1.0).save(tmp_path / "hands.apm")
+    seq = save_poses(PoseSequence(np.repeat(horns[:1, None], 10, axis=0), "hand21", 30.0), tmp_path / "horns.npz")
+    for tolerance, label in ((1.0, UNKNOWN), (float(1.01 * dist.max() / limit), "")):
+        code, out, err = cli(["signs", str(seq), "--model", str(model), "--json", "--tolerance", str(tolerance)],
+                             capsys)
+        doc = json.loads(out)
+        assert code == 0, err
+        assert doc["tolerance"] == tolerance
+        assert (doc["signs"][0]["label"] == UNKNOWN) == (label == UNKNOWN)
+    with pytest.raises(SystemExit) as stop:  # argparse: usage and one error line
+        cli(["signs", str(seq), "--model", str(model), "--tolerance", "0"], capsys)
+    assert stop.value.code == 2 and "--tolerance: must be positive" in capsys.readouterr().err
+
+
 def test_none_class_is_learned_and_never_reported() -> None:
     X, y = hand_samples()
     rng = np.random.default_rng(8)

@@ -23,7 +23,16 @@ from actionpose.commands.options import add_backend_args, load_or_extract
 from actionpose.errors import InputError
 from actionpose.inputs import IMAGE_SUFFIXES
 
-#: suffixes read as photos (the rest: videos or pose files)
+
+def _positive(text: str) -> float:
+    """A positive number (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
 
 
 def _poses(path: Path, args: argparse.Namespace, mode: str):
@@ -50,7 +59,7 @@ def cmd_signs(args: argparse.Namespace) -> int:
     source = Path(args.input)
     if not source.exists():
         raise InputError(source, "no such file")
-    kind, clf, model_path = load_sign_model(args.model)
+    kind, clf, model_path = load_sign_model(args.model, args.tolerance)
     seq = _poses(source, args, "hands" if kind == STATIC else "holistic")
     if seq.num_people == 0:
         raise InputError(source, "no hands found")
@@ -65,6 +74,7 @@ def cmd_signs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"input": str(source), "model": str(model_path), "kind": kind,
                           "classes": [str(c) for c in clf.classes_], "threshold": args.threshold,
+                          "tolerance": args.tolerance,
                           "signs": [e.to_dict() for e in events]}))
         return 0
     print(f"{source}: {len(events)} sign(s) ({kind} model {model_path.name})")
@@ -159,6 +169,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="sign model file (default: the built-in ASL alphabet A-Z)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="below this confidence a sign is reported as `unknown` (default 0.5)")
+    p.add_argument("--tolerance", type=_positive, default=1.0,
+                   help="factor on the model's calibrated distance limit (default 1; 1.25 accepts more of a new "
+                        "signer's signs, and more non-signs)")
     p.add_argument("--spell", action="store_true",
                    help="fingerspelling: one letter per hold of the hand (a repeated letter is two holds); "
                         "static models only")

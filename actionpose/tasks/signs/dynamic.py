@@ -224,8 +224,8 @@ class DynamicSignClassifier(GatedSignClassifier):
     KIND, WHAT = KIND, "dynamic sign model"
 
     def __init__(self, model: str = "logreg", chunks: int = 2, seed: int = 0, augment: int = 5,
-                 quantile: float = 0.99) -> None:
-        super().__init__(model, seed, augment, quantile)
+                 quantile: float = 0.99, tolerance: float = 1.0) -> None:
+        super().__init__(model, seed, augment, quantile, tolerance)
         self.chunks = chunks
 
     def features(self, X: Sequence[PoseSequence]) -> np.ndarray:

@@ -31,20 +31,29 @@ class GatedSignClassifier(ClassifierMixin, BaseEstimator):
         Augmented copies of every training example.
     quantile
         Share of held-out training examples the distance test must accept.
+    tolerance
+        Factor on the calibrated distance threshold when judging (1: as calibrated; 1.25 accepts
+        more of a new signer's real signs and more non-signs too). Can be changed after loading
+        (``set_params(tolerance=...)``); training does not depend on it.
     """
 
     KIND = ""
     WHAT = ""
 
-    def __init__(self, model: str = "logreg", seed: int = 0, augment: int = 1, quantile: float = 0.99) -> None:
+    def __init__(self, model: str = "logreg", seed: int = 0, augment: int = 1, quantile: float = 0.99,
+                 tolerance: float = 1.0) -> None:
         self.model = model
         self.seed = seed
         self.augment = augment
         self.quantile = quantile
+        self.tolerance = tolerance
 
     def _decide(self, proba: np.ndarray, dist: np.ndarray, threshold: float) -> list[Verdict]:
         gate = getattr(self, "gate_", None)
-        return decide(proba, self.classes_, threshold, dist, gate.distance_threshold if gate else float("inf"))
+        if not self.tolerance > 0:
+            raise ValueError(f"tolerance must be positive, got {self.tolerance}")
+        return decide(proba, self.classes_, threshold, dist,
+                      gate.distance_threshold * self.tolerance if gate else float("inf"))
 
     def _save(self, path: str | Path, header: dict[str, Any], meta: dict[str, Any] | None) -> Path:
         """Write a safe model file: JSON header (``header`` plus what every sign model has), skops estimator,

@@ -111,8 +111,8 @@ class StaticSignClassifier(GatedSignClassifier):
     KIND, WHAT = KIND, "static sign model"
 
     def __init__(self, model: str = "logreg", features: str = "xy+dist", seed: int = 0, augment: int = 1,
-                 quantile: float = 0.99) -> None:
-        super().__init__(model, seed, augment, quantile)
+                 quantile: float = 0.99, tolerance: float = 1.0) -> None:
+        super().__init__(model, seed, augment, quantile, tolerance)
         self.features = features
 
     def fit(self, X: np.ndarray, y: Sequence[str], left: bool | np.ndarray = False,

@@ -33,21 +33,31 @@ class SignsConfig:
     spell
         Static models: one letter per hold of the hand (fingerspelling, see
         :mod:`~actionpose.tasks.signs.fingerspell`) instead of runs of one label.
+    tolerance
+        Factor on the model's calibrated distance threshold (see
+        :class:`~actionpose.tasks.signs.gated.GatedSignClassifier`): above 1 accepts more of a new
+        signer's signs and more non-signs.
     """
 
     model: str | None = None
     threshold: float = 0.5
     spell: bool = False
+    tolerance: float = 1.0
 
 
-def load_sign_model(path: str | Path | None) -> tuple[str, Any, Path]:
-    """``(kind, classifier, path)`` of a sign model file (None: the built-in ASL alphabet).
+def load_sign_model(path: str | Path | None, tolerance: float = 1.0) -> tuple[str, Any, Path]:
+    """``(kind, classifier, path)`` of a sign model file (None: the built-in ASL alphabet), judging with
+    ``tolerance`` times its calibrated distance threshold.
 
     Raises
     ------
     InputError
         If the file is missing or is not a sign model.
+    ValueError
+        If ``tolerance`` is not positive.
     """
+    if not tolerance > 0:
+        raise ValueError(f"tolerance must be positive, got {tolerance}")
     from actionpose.models.store import header_of
     from actionpose.tasks.signs.dynamic import KIND as DYNAMIC
     from actionpose.tasks.signs.dynamic import DynamicSignClassifier
@@ -58,10 +68,9 @@ def load_sign_model(path: str | Path | None) -> tuple[str, Any, Path]:
     if not model_path.is_file():
         raise InputError(model_path, "no such model file")
     kind = header_of(model_path).get("kind")
-    if kind == STATIC:
-        return kind, StaticSignClassifier.load(model_path), model_path
-    if kind == DYNAMIC:
-        return kind, DynamicSignClassifier.load(model_path), model_path
+    classes = {STATIC: StaticSignClassifier, DYNAMIC: DynamicSignClassifier}
+    if kind in classes:
+        return kind, classes[kind].load(model_path).set_params(tolerance=tolerance), model_path
     raise InputError(model_path, f"not a sign model (kind {kind!r}); train one with `actionpose signs train`")
 
 
@@ -115,7 +124,7 @@ def analyze(seq: PoseSequence, config: SignsConfig) -> SignsResult:
         return SignsResult(source=source, applies=False,
                            reason=f"signs need hand landmarks (extract with --mode hands or holistic), "
                                   f"not the {seq.layout.name} layout")
-    kind, clf, model_path = load_sign_model(config.model)
+    kind, clf, model_path = load_sign_model(config.model, config.tolerance)
     signs = {}
     for slot, tid in enumerate(seq.track_ids):
         if kind == STATIC and config.spell:
