@@ -275,6 +275,29 @@ def test_signs_train_and_transcribe_pose_files(tmp_path: Path, cli, capsys) -> N
     assert code == 0 and "transcript: across up" in out
 
 
+def test_signs_train_leaves_the_signers_of_groups_csv_out(tmp_path: Path, cli, capsys) -> None:
+    # two signers (another size and place in the picture), five clips of each sign each
+    for sign in ("up", "across"):
+        (tmp_path / "mine" / sign).mkdir(parents=True)
+        for signer, scale, centre in (("ann", 50.0, (320.0, 240.0)), ("bo", 80.0, (700.0, 400.0))):
+            for i in range(5):
+                clip = PoseSequence(sign_clip(sign, scale=scale, centre=centre, seed=i), "holistic", 30.0)
+                save_poses(clip, tmp_path / "mine" / sign / f"{signer}_{i}.npz")
+    model = tmp_path / "mine.apm"
+    code, out, err = cli(["signs", "train", str(tmp_path / "mine"), "-o", str(model)], capsys)
+    assert code == 0, err
+    assert "note: no groups.csv" in out and "calibrated on a held-out part" in out
+    rows = ["file,group"] + [f"{p.parent.name}/{p.name},{p.stem.split('_')[0]}"
+                             for p in sorted((tmp_path / "mine").glob("*/*.npz"))]
+    (tmp_path / "mine" / "groups.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = cli(["signs", "train", str(tmp_path / "mine"), "-o", str(model)], capsys)
+    assert code == 0, err
+    assert "leaving signers out in turn (2 of 2 signers)" in out and "note:" not in out
+    (tmp_path / "mine" / "groups.csv").write_text("name,who\nx,y\n")
+    code, _, err = cli(["signs", "train", str(tmp_path / "mine"), "-o", str(tmp_path / "bad.apm")], capsys)
+    assert code == 2 and "groups.csv" in err and "file and group" in err and not (tmp_path / "bad.apm").exists()
+
+
 def test_signs_bad_input_is_one_line(tmp_path: Path, cli, capsys) -> None:
     code, _, err = cli(["signs", str(tmp_path / "nope.npz")], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "no such file" in err

@@ -7,7 +7,9 @@ One command, two forms (the first word ``train`` selects training; a file named 
   built-in ASL alphabet.
 * ``actionpose signs train DIR -o MODEL [--kind auto|static|dynamic] [--classifier NAME]``: DIR has
   one folder per sign holding short clips, pose files or photos; a folder named ``none`` holds
-  hands that are not signs (learned, reported as ``unknown``).
+  hands that are not signs (learned, reported as ``unknown``); ``DIR/groups.csv`` (columns
+  ``file, group``) names each file's signer, so that the open-set gate is calibrated on signers
+  left out in turn.
 
 Every model is open-set: a hand or movement unlike its training data, or like its ``none`` class, or
 below --threshold is reported as ``unknown`` with the nearest sign and the reason.
@@ -106,7 +108,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from actionpose.tasks.signs.dynamic import DynamicSignClassifier
     from actionpose.tasks.signs.normalize import hands_of
+    from actionpose.tasks.signs.openset import signer_folds
     from actionpose.tasks.signs.static import StaticSignClassifier
+    from actionpose.train.sources import GROUPS_FILE, group_of, read_groups
 
     if args.dir is None or args.output is None:
         raise InputError(None, "usage: actionpose signs train DIR -o MODEL")
@@ -122,8 +126,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if kind == "auto":
         kind = "static" if all(f.suffix.lower() in IMAGE_SUFFIXES for f in files) else "dynamic"
     mode = "hands" if kind == "static" else "holistic"
+    table = read_groups(folder)
+    signer = {f: group_of(table, folder, f) for f in files} if table else None
     if kind == "static":
-        hands, left, y = [], [], []
+        hands, left, y, groups = [], [], [], []
         for name, fs in signs.items():
             for f in fs:
                 found = hands_of(_poses(f, args, mode))
@@ -132,10 +138,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                     hands.append(found.points[:, :, side][ok][..., :2])
                     left += [side == 0] * int(ok.sum())
                     y += [name] * int(ok.sum())
+                    groups += [signer[f] if signer else ""] * int(ok.sum())
         if not y:
             raise InputError(folder, "no hands found in any file")
         try:
-            clf = StaticSignClassifier(model=args.classifier).fit(np.concatenate(hands), y, left=np.asarray(left))
+            clf = StaticSignClassifier(model=args.classifier).fit(np.concatenate(hands), y, left=np.asarray(left),
+                                                                   groups=groups if signer else None)
         except ValueError as exc:
             raise InputError(folder, str(exc)) from None
         count = f"{len(y)} hands"
@@ -145,14 +153,24 @@ def cmd_train(args: argparse.Namespace) -> int:
             for f in fs:
                 seqs.append(_poses(f, args, mode))
                 y.append(name)
+        groups = [signer[f] if signer else "" for fs in signs.values() for f in fs]
         try:
-            clf = DynamicSignClassifier(model=args.classifier).fit(seqs, y)
+            clf = DynamicSignClassifier(model=args.classifier).fit(seqs, y, groups=groups if signer else None)
         except ValueError as exc:
             raise InputError(folder, str(exc)) from None
         count = f"{len(seqs)} clips"
     clf.save(args.output, meta={"trained_on": str(folder), "signs": {k: len(v) for k, v in signs.items()}})
     print(f"{args.output}: {kind} sign model, {len(signs)} signs ({', '.join(signs)}) from {count}; "
           f"use it with `actionpose signs INPUT --model {args.output}`")
+    folds = signer_folds(np.asarray(y), np.asarray(groups)) if signer else []
+    if folds:
+        print(f"open-set gate calibrated by leaving signers out in turn ({len(folds)} of "
+              f"{len(set(groups))} signers)")
+    else:
+        why = (f"no {GROUPS_FILE} (columns file, group) names each file's signer" if signer is None
+               else f"the signers in {GROUPS_FILE} share too few signs to be left out in turn")
+        print(f"note: {why}, so the open-set gate was calibrated on a held-out part of the same signers' files; "
+              f"a new signer's signs may come out unknown more often")
     return 0
 
 

@@ -70,9 +70,16 @@ def cached_extract(path: str | Path, extract: Extract | None = None, cache_dir: 
     return PoseCache(cache_dir).get_or_extract(path, cache_tag, extract)[0]
 
 
-def _read_groups(root: Path) -> dict[str, str]:
-    """``groups.csv`` as a mapping from each file's relative path, name and stem to its group."""
-    table = root / GROUPS_FILE
+def read_groups(root: str | Path) -> dict[str, str]:
+    """``root/groups.csv`` (columns ``file, group``) as a mapping from each file's relative path, name and
+    stem to its group; empty without the file.
+
+    Raises
+    ------
+    InputError
+        If the table lacks the two columns.
+    """
+    table = Path(root) / GROUPS_FILE
     if not table.is_file():
         return {}
     df = pd.read_csv(table, dtype=str, keep_default_na=False)
@@ -82,6 +89,14 @@ def _read_groups(root: Path) -> dict[str, str]:
     for key_of in (lambda f: Path(f).stem, lambda f: Path(f).name, lambda f: Path(f).as_posix()):
         mapping.update({key_of(f): g for f, g in zip(df["file"].str.strip(), df["group"].str.strip())})
     return mapping
+
+
+def group_of(groups: dict[str, str], root: str | Path, path: str | Path) -> str:
+    """The group of ``path`` (a file under ``root``) in :func:`read_groups`'s mapping: by relative path,
+    then file name, then stem; the stem when none is listed."""
+    path = Path(path)
+    rel = path.relative_to(root).as_posix()
+    return groups.get(rel, groups.get(path.name, groups.get(path.stem, path.stem)))
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -135,7 +150,7 @@ def clips_from_folder(root: str | Path, extract: Extract | None = None, cache_di
     if not root.is_dir():
         raise InputError(root, "not a folder")
     cache = Path(cache_dir) if cache_dir is not None else root / CACHE_DIR
-    groups = _read_groups(root)
+    groups = read_groups(root)
     classes = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
     if not classes:
         raise InputError(root, "no class folders (one sub-folder per class, holding its clips)")
@@ -150,9 +165,7 @@ def clips_from_folder(root: str | Path, extract: Extract | None = None, cache_di
                     raise
                 log.warning("skipping %s: %s", path, exc)
                 continue
-            rel = path.relative_to(root).as_posix()
-            group = groups.get(rel, groups.get(path.name, groups.get(path.stem, path.stem)))
-            clips.append(LabelledClip(seq, label=folder.name, group=group,
+            clips.append(LabelledClip(seq, label=folder.name, group=group_of(groups, root, path),
                                       meta={"path": str(path), "class": folder.name}))
     if not clips:
         raise InputError(root, "no readable videos or pose files in the class folders")
@@ -256,4 +269,4 @@ def clips_from_sequences(seqs: Sequence[PoseSequence], labels: Sequence[str | Se
 
 
 __all__ = ["CACHE_DIR", "GROUPS_FILE", "cached_extract", "clips_from_folder", "clips_from_sequences",
-           "clips_from_table", "segments_from_labels"]
+           "clips_from_table", "group_of", "read_groups", "segments_from_labels"]
