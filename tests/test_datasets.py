@@ -455,3 +455,24 @@ def test_load_gmdcsa24_from_upstream_csvs(tmp_path):
     clips = load_gmdcsa24(tmp_path, extract=lambda path: PoseSequence.empty("coco17", 15.0, num_frames=2))
     assert len(clips) == 1 and clips[0].group == "Subject_3" and clips[0].meta["video"] == "Subject 3/Fall/01.mp4"
     assert clips[0].segments == [(0.0, 2.1, "Walking"), (2.2, 5.0, "Falling (FW)")] and clips[0].meta["kind"] == "Fall"
+
+
+def test_packed_npz_readers_name_the_file_and_the_problem(tmp_path) -> None:
+    from actionpose.datasets import load_asl_alphabet, load_kit_hands
+    from actionpose.errors import PoseFormatError
+
+    with pytest.raises(FileNotFoundError, match="no kit hand file"):
+        load_kit_hands(tmp_path)
+    np.savez(tmp_path / "hands_poses.npz", X=np.zeros((2, 21, 3)), label=np.array(["a", "b"]))
+    with pytest.raises(PoseFormatError, match=r"missing arrays \['side'\]"):
+        load_kit_hands(tmp_path)
+    np.savez(tmp_path / "pickled.npz", X=np.array([{"a": 1}], dtype=object), y=np.array(["A"]),
+             frame=np.array(["frame_1.npy"]))
+    with pytest.raises(PoseFormatError, match="pickled.npz.*not a plain .npz"):
+        load_asl_alphabet(tmp_path / "pickled.npz")
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(PoseFormatError, match="broken.npz.*not a readable .npz"):
+        load_asl_alphabet(tmp_path / "broken.npz")
+    np.savez(tmp_path / "odd.npz", X=np.zeros((2, 21, 3)), label=np.array(["a", "b"]), side=np.array(["up", "left"]))
+    with pytest.raises(PoseFormatError, match="side must be left or right"):
+        load_kit_hands(tmp_path / "odd.npz")

@@ -6,7 +6,7 @@ repository root lists each set's licence, where to get it and how to split it.
 """
 
 from actionpose.datasets.asl_alphabet import load_asl_alphabet, load_hand_gestures
-from actionpose.datasets.body25_static import load_body25_static
+from actionpose.datasets.body25_static import load_body25_static, load_kit_hands
 from actionpose.datasets.form_correction import load_form_correction
 from actionpose.datasets.gmdcsa24 import gmdcsa24_csv_segments, gmdcsa24_segments, load_gmdcsa24
 from actionpose.datasets.holistic_signs import load_holistic_signs
@@ -19,5 +19,5 @@ from actionpose.datasets.urfall import load_urfall, urfall_segments
 
 __all__ = ["gmdcsa24_csv_segments", "gmdcsa24_segments", "load_asl_alphabet", "load_body25_static",
            "load_form_correction", "load_gmdcsa24", "load_hand_gestures", "load_holistic_signs", "load_kinect_gait",
-           "load_kinetics_skeleton", "load_mlkit_fitness", "load_ntu", "load_thingx", "load_urfall",
+           "load_kinetics_skeleton", "load_kit_hands", "load_mlkit_fitness", "load_ntu", "load_thingx", "load_urfall",
            "urfall_segments"]

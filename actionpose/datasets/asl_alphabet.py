@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from actionpose.datasets.npz import read_arrays
 from actionpose.errors import PoseFormatError
 from actionpose.skeleton.io.frames import frame_number
 from actionpose.skeleton.sequence import PoseSequence
@@ -26,14 +27,20 @@ def _hand_clip(points: np.ndarray, label: str, source: Path, dataset: str, fps: 
     return LabelledClip(seq, label=label, group=label, meta={"dataset": dataset})
 
 
-def load_asl_alphabet(path: str | Path, fps: float = FPS) -> list[LabelledClip]:
+def load_asl_alphabet(path: str | Path, fps: float = FPS, mirrored: bool = True) -> list[LabelledClip]:
     """Load ``asl_alphabet_landmarks.npz``: one clip per letter A-Z of consecutive webcam frames.
 
     Dataset: ``signs/asl_alphabet`` of the project's data card (borisgraudt/asl-ai, MIT, permissive).
     The file holds ``X`` (N, 21, 3) MediaPipe hand landmarks (x, y in normalised image
     coordinates, z), ``y`` the letter and ``frame`` the frame file name (``frame_12.npy``). Frames
     are put in numeric order per letter, so a split by frame order (``clip.seq.slice_frames``) is
-    a split in time. Handedness is not stored: the hand is taken as given (not mirrored).
+    a split in time. Handedness is not stored, and the frames are seen mirrored (a selfie webcam):
+    in its L and Y the thumb points to the image's left, where a right hand facing an unmirrored
+    camera points it right. x is therefore mirrored (``1 - x``), so that the hands are right hands
+    as an unmirrored camera sees them: the frame every other source is normalised to (photos and
+    videos through the MediaPipe backend, whose hands are labelled by the person's side, left ones
+    mirrored by :func:`~actionpose.tasks.signs.normalize.normalize_hand`). ``mirrored=False`` keeps
+    the file's x.
 
     Returns one clip per letter: layout ``hand21``, C = 4 (x, y, z, score 1), ``fps`` assumed,
     ``group`` the letter (all frames of a letter are one recording).
@@ -48,15 +55,13 @@ def load_asl_alphabet(path: str | Path, fps: float = FPS) -> list[LabelledClip]:
     path = Path(path)
     if path.is_dir():
         path = path / "asl_alphabet_landmarks.npz"
-    if not path.is_file():
-        raise FileNotFoundError(f"no ASL alphabet file {path}")
-    with np.load(path, allow_pickle=False) as z:
-        missing = {"X", "y", "frame"} - set(z.files)
-        if missing:
-            raise PoseFormatError(path, f"missing arrays {sorted(missing)}")
-        X, y, frames = z["X"], z["y"].astype(str), z["frame"].astype(str)
+    arrays = read_arrays(path, "asl_alphabet_landmarks.npz", ("X", "y", "frame"), "ASL alphabet")
+    X, y, frames = arrays["X"], arrays["y"].astype(str), arrays["frame"].astype(str)
     if X.ndim != 3 or X.shape[1:] != (21, 3) or not len(X) == len(y) == len(frames):
         raise PoseFormatError(path, f"X must be (N, 21, 3) with N letters and frames, got {X.shape}")
+    if mirrored:
+        X = X.copy()
+        X[..., 0] = 1.0 - X[..., 0]
     clips = []
     for letter in sorted(set(y.tolist())):
         idx = np.flatnonzero(y == letter)

@@ -1,4 +1,4 @@
-"""pose-classification-kit body poses: OpenPose BODY_25 in 20 static classes, stored as consecutive frames."""
+"""pose-classification-kit: OpenPose BODY_25 bodies in 20 static classes and OpenPose hands in 27 gestures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from actionpose.datasets.blocks import cap_length, jump_starts, median_step, runs
+from actionpose.datasets.npz import read_arrays
 from actionpose.errors import PoseFormatError
 from actionpose.skeleton.io import pck_json
 from actionpose.skeleton.io.flat import zeros_to_missing
@@ -82,3 +83,41 @@ def load_body25_static(path: str | Path, fps: float = FPS, jump: float | None = 
                                             "starts_at_jump": a in cuts}))
     log.info("%s: %d poses, %d classes, %d blocks", path.name, len(points), len(set(labels.tolist())), len(clips))
     return clips
+
+
+def load_kit_hands(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Load the kit's hand poses: ``(hands, labels, left)``.
+
+    Dataset: ArthurFDLR/pose-classification-kit (MIT, permissive), the project's
+    ``exercise/body25_static_poses/hands_poses.npz``: ``X`` (11,204 x 21 x 3) OpenPose hand key points
+    (the MediaPipe order: wrist, then four per finger from the thumb), centred and scaled by the kit
+    with y pointing up; ``label`` one of 27 static gestures (digits 0-9, Ok, Stop, Loser, Shaka, Metal,
+    ...); ``side`` the hand OpenPose assigned from the body (``left`` / ``right``, the person's side).
+
+    Returns
+    -------
+    hands
+        ``(N, 21, 3)`` x, y, score with y turned to point down (image orientation, as every other
+        hand source); missing points NaN with score 0.
+    labels, left
+        ``(N,)`` gesture names and ``(N,)`` True for left hands.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file is missing.
+    PoseFormatError
+        When an array is missing or ``X`` is not ``(N, 21, 3)`` with one label and side per hand.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "hands_poses.npz"
+    arrays = read_arrays(path, "hands_poses.npz", ("X", "label", "side"), "kit hand")
+    X, labels, side = arrays["X"].astype(np.float32), arrays["label"].astype(str), arrays["side"].astype(str)
+    if X.ndim != 3 or X.shape[1:] != (21, 3) or not len(X) == len(labels) == len(side):
+        raise PoseFormatError(path, f"X must be (N, 21, 3) with N labels and sides; got {X.shape}")
+    if not set(side.tolist()) <= {"left", "right"}:
+        raise PoseFormatError(path, f"side must be left or right, got {sorted(set(side.tolist()))[:3]}")
+    hands = zeros_to_missing(X)
+    hands[..., 1] = -hands[..., 1]
+    return hands, labels, side == "left"
