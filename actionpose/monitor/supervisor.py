@@ -21,6 +21,7 @@ from typing import Any
 from actionpose.errors import InputError
 from actionpose.monitor.config import MonitorConfig, MonitorsFile, load_monitors
 from actionpose.monitor.status import SUPERVISOR_FILE, MonitorStatus, read_one, write_json, write_status
+from actionpose.monitor.stopflag import StopFlag
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Supervisor:
         self._ctx = mp.get_context("spawn")
         self._lock_fd: int | None = None
         self.stopping = threading.Event()
+        self._signalled = False  # set by SIGTERM/SIGINT: a handler must take no lock (Event.set does)
 
     # ------------------------------------------------------------------ lifetime
     def acquire(self) -> bool:
@@ -89,14 +91,18 @@ class Supervisor:
             raise InputError(self.state_dir, "another supervisor already runs the monitors of this state folder")
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: self.stopping.set())
+                signal.signal(sig, self._on_signal)
         end = None if duration_s is None else time.monotonic() + duration_s
         try:
-            while not self.stopping.is_set() and (end is None or time.monotonic() < end):
+            while not (self.stopping.is_set() or self._signalled) and (end is None or time.monotonic() < end):
                 self.step()
                 self.stopping.wait(self.poll_s)
         finally:
             self.shutdown()
+
+    def _on_signal(self, *_: object) -> None:
+        # Event.set() here could deadlock: the main thread may hold the event's lock inside wait()
+        self._signalled = True
 
     def shutdown(self) -> None:
         """Stop every worker and release the lock."""
@@ -192,7 +198,7 @@ class Supervisor:
         from actionpose.monitor.worker import worker_main
 
         db = str(self.file.alert_db) if self.file.alert_db else None
-        w.stop = self._ctx.Event()
+        w.stop = StopFlag(self._ctx)
         w.process = self._ctx.Process(target=worker_main, name=f"actionpose-monitor-{w.config.slug}",
                                       args=(w.config.to_dict(), str(self.state_dir), db, w.restarts, w.stop),
                                       daemon=True)

@@ -115,7 +115,8 @@ def run_monitor(config: dict[str, Any] | MonitorConfig, state_dir: str | Path, a
     restarts
         How often the supervisor restarted this monitor (shown in the status).
     stop
-        A ``threading.Event`` or ``multiprocessing.Event``; None: run until the source ends.
+        A :class:`~actionpose.monitor.stopflag.StopFlag` (what the supervisor gives), or a ``threading.Event``; None:
+        run until the source ends.
     max_seconds
         Stop after this long (benchmarks).
     pace
