@@ -108,7 +108,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from actionpose.tasks.signs.dynamic import DynamicSignClassifier
     from actionpose.tasks.signs.normalize import hands_of
-    from actionpose.tasks.signs.openset import signer_folds
     from actionpose.tasks.signs.static import StaticSignClassifier
     from actionpose.train.sources import GROUPS_FILE, group_of, read_groups
 
@@ -162,10 +161,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     clf.save(args.output, meta={"trained_on": str(folder), "signs": {k: len(v) for k, v in signs.items()}})
     print(f"{args.output}: {kind} sign model, {len(signs)} signs ({', '.join(signs)}) from {count}; "
           f"use it with `actionpose signs INPUT --model {args.output}`")
-    folds = signer_folds(np.asarray(y), np.asarray(groups)) if signer else []
-    if folds:
-        print(f"open-set gate calibrated by leaving signers out in turn ({len(folds)} of "
-              f"{len(set(groups))} signers)")
+    left_out = clf.gate_.signers_left_out
+    if left_out:
+        print(f"open-set gate calibrated by leaving signers out in turn ({left_out} of {len(set(groups))} signers)")
     else:
         why = (f"no {GROUPS_FILE} (columns file, group) names each file's signer" if signer is None
                else f"the signers in {GROUPS_FILE} share too few signs to be left out in turn")

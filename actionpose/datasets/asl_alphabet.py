@@ -52,10 +52,7 @@ def load_asl_alphabet(path: str | Path, fps: float = FPS, mirrored: bool = True)
     PoseFormatError
         When a key is missing or ``X`` is not ``(N, 21, 3)``.
     """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "asl_alphabet_landmarks.npz"
-    arrays = read_arrays(path, "asl_alphabet_landmarks.npz", ("X", "y", "frame"), "ASL alphabet")
+    path, arrays = read_arrays(path, "asl_alphabet_landmarks.npz", ("X", "y", "frame"), "ASL alphabet")
     X, y, frames = arrays["X"], arrays["y"].astype(str), arrays["frame"].astype(str)
     if X.ndim != 3 or X.shape[1:] != (21, 3) or not len(X) == len(y) == len(frames):
         raise PoseFormatError(path, f"X must be (N, 21, 3) with N letters and frames, got {X.shape}")

@@ -109,10 +109,7 @@ def load_kit_hands(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
     PoseFormatError
         When an array is missing or ``X`` is not ``(N, 21, 3)`` with one label and side per hand.
     """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "hands_poses.npz"
-    arrays = read_arrays(path, "hands_poses.npz", ("X", "label", "side"), "kit hand")
+    path, arrays = read_arrays(path, "hands_poses.npz", ("X", "label", "side"), "kit hand")
     X, labels, side = arrays["X"].astype(np.float32), arrays["label"].astype(str), arrays["side"].astype(str)
     if X.ndim != 3 or X.shape[1:] != (21, 3) or not len(X) == len(labels) == len(side):
         raise PoseFormatError(path, f"X must be (N, 21, 3) with N labels and sides; got {X.shape}")

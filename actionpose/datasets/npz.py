@@ -10,8 +10,10 @@ import numpy as np
 from actionpose.errors import PoseFormatError
 
 
-def read_arrays(path: str | Path, default_name: str, keys: tuple[str, ...], what: str) -> dict[str, np.ndarray]:
-    """The arrays ``keys`` of the ``.npz`` at ``path`` (a folder: ``path / default_name``), never unpickled.
+def read_arrays(path: str | Path, default_name: str, keys: tuple[str, ...],
+                what: str) -> tuple[Path, dict[str, np.ndarray]]:
+    """``(file, arrays)``: the arrays ``keys`` of the ``.npz`` at ``path`` (a folder: ``path / default_name``),
+    never unpickled.
 
     Raises
     ------
@@ -30,7 +32,7 @@ def read_arrays(path: str | Path, default_name: str, keys: tuple[str, ...], what
             missing = sorted(set(keys) - set(z.files))
             if missing:
                 raise PoseFormatError(path, f"missing arrays {missing} (has {sorted(z.files)})")
-            return {k: z[k] for k in keys}
+            return path, {k: z[k] for k in keys}
     except PoseFormatError:
         raise
     except ValueError as exc:  # object arrays (pickles) are refused, and some corrupt files say so

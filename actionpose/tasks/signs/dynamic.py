@@ -244,14 +244,16 @@ class DynamicSignClassifier(GatedSignClassifier):
         if len(set(y)) < 2:
             raise ValueError("need clips of at least two signs to train")
         groups = None if groups is None else np.asarray(groups).astype(str)
-        folds = calibration_folds(y, groups, seed=self.seed)
+        folds = signer_folds(y, groups)
+        by_signer = bool(folds)
+        folds = folds or calibration_folds(y, groups, seed=self.seed)
         rng = np.random.default_rng(self.seed)
         clips = list(X) + [augment_clip(seq, rng) for _ in range(self.augment) for seq in X]
         reps = self.augment + 1
         self.estimator_, self.gate_ = fit_open_set(self.model, self.seed, self.features(clips), np.tile(y, reps),
                                                    [np.tile(f, reps) for f in folds], quantile=self.quantile,
                                                    judged=np.arange(len(clips)) < len(y),
-                                                   by_signer=bool(signer_folds(y, groups)))
+                                                   by_signer=by_signer)
         self.classes_ = self.estimator_.classes_
         return self
 

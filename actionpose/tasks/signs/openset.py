@@ -91,6 +91,9 @@ class OpenSetGate:
         Largest accepted distance to the nearest prototype.
     temperature
         Calibration temperature of the classifier's probabilities.
+    signers_left_out
+        How many training signers the threshold was calibrated on, each left out in turn (0: a
+        held-out part of the same recordings).
     """
 
     centre: np.ndarray
@@ -102,6 +105,7 @@ class OpenSetGate:
     distance_threshold: float = float("inf")
     temperature: float = 1.0
     quantile: float = 0.99
+    signers_left_out: int = 0
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -197,7 +201,8 @@ class OpenSetGate:
     def to_header(self) -> dict[str, Any]:
         """The scalars for the model file's JSON header."""
         return {"distance_threshold": self.distance_threshold, "temperature": self.temperature,
-                "quantile": self.quantile, "dims": int(self.components.shape[0]),
+                "quantile": self.quantile, "signers_left_out": self.signers_left_out,
+                "dims": int(self.components.shape[0]),
                 "prototypes": int(len(self.prototypes))}
 
     @classmethod
@@ -213,7 +218,8 @@ class OpenSetGate:
                    prototypes=tensors["openset.prototypes"].astype(np.float64),
                    prototype_labels=tensors["openset.prototype_labels"].astype(np.int64),
                    distance_threshold=float(info.get("distance_threshold", float("inf"))),
-                   temperature=float(info.get("temperature", 1.0)), quantile=float(info.get("quantile", 0.99)))
+                   temperature=float(info.get("temperature", 1.0)), quantile=float(info.get("quantile", 0.99)),
+                   signers_left_out=int(info.get("signers_left_out", 0)))
         return gate
 
 
@@ -392,13 +398,15 @@ def fit_open_set(model: str, seed: int, feats: np.ndarray, y: np.ndarray,
             target = nearest_sign(proba, classes)
         else:
             target = index[rows]
-        space = gate if by_signer else OpenSetGate.fit(feats[~held], index[~held], dims=dims)
-        dists.append(space.with_prototypes(feats[~held], index[~held]).distance(feats[rows], to=target)[0])
+        held_gate = (gate.with_prototypes(feats[~held], index[~held]) if by_signer
+                     else OpenSetGate.fit(feats[~held], index[~held], dims=dims))
+        dists.append(held_gate.distance(feats[rows], to=target)[0])
     if not dists:
         log.info("open-set gate without held-out rows: no calibration, no distance limit")
         return estimator, gate
     gate.calibrate(np.concatenate(dists), np.concatenate(probas) if probas else np.empty((0, len(classes))),
                    np.concatenate(ys) if ys else np.empty(0, dtype=int), quantile=quantile)
+    gate.signers_left_out = len(dists) if by_signer else 0
     log.info("open-set gate: temperature %.2f, distance threshold %.2f (conformal %.0f %% of %d held-out rows "
              "in %d folds)", gate.temperature, gate.distance_threshold, 100 * quantile,
              sum(len(d) for d in dists), len(dists))

@@ -128,8 +128,9 @@ class StaticSignClassifier(GatedSignClassifier):
         y = np.asarray(y).astype(str)
         left = np.broadcast_to(np.asarray(left, dtype=bool), (len(X),))
         groups_arr = None if groups is None else np.asarray(groups).astype(str)
-        folds = calibration_folds(y, groups_arr, in_order=True, seed=self.seed)
-        by_signer = bool(signer_folds(y, groups_arr))
+        folds = signer_folds(y, groups_arr)
+        by_signer = bool(folds)
+        folds = folds or calibration_folds(y, groups_arr, in_order=True, seed=self.seed)
         original = np.ones(len(X), dtype=bool)  # the measured rows of the calibration: not the copies
         if self.augment:
             reps = self.augment + 1

@@ -53,11 +53,7 @@ def load_sign_model(path: str | Path | None, tolerance: float = 1.0) -> tuple[st
     ------
     InputError
         If the file is missing or is not a sign model.
-    ValueError
-        If ``tolerance`` is not positive.
     """
-    if not tolerance > 0:
-        raise ValueError(f"tolerance must be positive, got {tolerance}")
     from actionpose.models.store import header_of
     from actionpose.tasks.signs.dynamic import KIND as DYNAMIC
     from actionpose.tasks.signs.dynamic import DynamicSignClassifier
